@@ -1,1 +1,65 @@
-int main() { return 0; }
+// latchkey: one binary, the server (`serve`, `init`) and the client commands (docs/cli.md).
+#include <CLI/CLI.hpp>
+
+#include "app/serve.h"
+#include "cli/commands.h"
+
+namespace {
+
+void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
+  CLI::App* serve = app.add_subcommand("serve", "Run the latchkey server");
+  serve->set_config("--config", "", "Read options from a TOML/INI file (key = value)");
+  serve->add_option("--data", o.data_dir, "Data directory (created and initialized if new)")
+      ->envname("LATCHKEY_DATA")
+      ->capture_default_str();
+  serve->add_option("--listen", o.listen, "Address to listen on, HOST:PORT (port 0 = any free)")
+      ->envname("LATCHKEY_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--threads", o.threads, "I/O threads (0 = one per core)")
+      ->envname("LATCHKEY_THREADS")
+      ->check(CLI::Range(0, 256));
+  serve->add_option("--max-body-bytes", o.max_body_bytes, "Largest accepted request body")
+      ->envname("LATCHKEY_MAX_BODY_BYTES")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
+      ->capture_default_str();
+  serve->add_option("--request-timeout-ms", o.request_timeout_ms,
+                    "Time allowed to receive one request before answering 408")
+      ->envname("LATCHKEY_REQUEST_TIMEOUT_MS")
+      ->check(CLI::Range(50, 3'600'000))
+      ->capture_default_str();
+  serve->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
+      ->envname("LATCHKEY_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  serve->callback([&o, exit_code] { *exit_code = latchkey::app::RunServe(o); });
+}
+
+void AddInit(CLI::App& app, std::string& data_dir, bool& json, int* exit_code) {
+  CLI::App* init = app.add_subcommand("init", "Initialize a new data directory");
+  init->add_option("--data", data_dir, "Data directory")->envname("LATCHKEY_DATA")->required();
+  init->add_flag("--json", json, "Print {\"admin_token\",\"namespace\",\"principal\"}");
+  init->callback([&data_dir, &json, exit_code] {
+    *exit_code = latchkey::app::RunInit(data_dir, json);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"latchkey: API keys issued, scoped, verified and revoked"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  latchkey::app::ServeOptions serve_options;
+  std::string init_dir;
+  bool init_json = false;
+  AddServe(app, serve_options, &exit_code);
+  AddInit(app, init_dir, init_json, &exit_code);
+  latchkey::cli::AddClientCommands(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return exit_code;
+}

@@ -37,9 +37,9 @@ bool IsValidPrefix(std::string_view prefix);
 std::optional<ParsedKey> ParseKey(std::string_view key);
 
 struct GeneratedKey {
-  std::string key;     // the whole secret string shown once to the user
-  std::string id;      // the public id, "key_" + id characters
-  std::string hint;    // prefix + "_…" + last 4 characters
+  std::string key;   // the whole secret string shown once to the user
+  std::string id;    // the public id, "key_" + id characters
+  std::string hint;  // prefix + "_…" + last 4 characters
 };
 
 // A fresh key with `prefix` (must satisfy IsValidPrefix).
@@ -51,7 +51,8 @@ std::string PublicKeyId(std::string_view id_chars);
 // The 16 id characters of a public key id ("key_XXXXXXXXXXXXXXXX"), or std::nullopt.
 std::optional<std::string_view> IdCharsFromPublicId(std::string_view public_id);
 
-// prefix + "_…" + the last 4 characters of `key`; for display.
+// prefix + "_…" + the last 4 characters of `key`; for display. For a string not shaped like a
+// key (wrong length or no "_" before the body) the prefix part is omitted: "…" + last 4.
 std::string KeyHint(std::string_view key);
 
 }  // namespace latchkey::crypto

@@ -34,19 +34,26 @@ std::string_view ErrorCodeName(ErrorCode code);
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(ErrorCode code, std::string message, std::string field = {})
+      : code_(code), message_(std::move(message)), field_(std::move(field)) {}
 
   static Status Ok() { return {}; }
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The request field at fault, when there is one (e.g. "expires_at"); empty otherwise.
+  const std::string& field() const { return field_; }
 
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  std::string field_;
 };
 
 inline Status InvalidArgument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidField(std::string field, std::string m) {
+  return {ErrorCode::kInvalidArgument, std::move(m), std::move(field)};
+}
 inline Status NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
 inline Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
 inline Status PermissionDenied(std::string m) {

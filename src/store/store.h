@@ -11,6 +11,10 @@
 // backend. A Transaction is only valid inside its callback, on the calling thread.
 // Errors: kNotFound for a missing row, kConflict for a duplicate id or unique name,
 // kUnavailable when the backend cannot be reached, kInternal for anything else.
+// References: Namespace::parent_id, Principal::namespace_id (unless empty: no home namespace),
+// ApiKey::owner_id and ApiKey::namespace_id must name existing rows, else the write is kConflict;
+// deleting a namespace or principal that is still referenced is kConflict too (delete a
+// principal's keys first, in the same transaction).
 
 #include <cstdint>
 #include <functional>

@@ -1,0 +1,146 @@
+#include "app/serve.h"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <boost/json.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/data_dir.h"
+#include "http/api.h"
+#include "http/management_api.h"
+#include "http/verify_endpoint.h"
+#include "service/bootstrap.h"
+#include "service/key_service.h"
+#include "service/namespace_service.h"
+#include "service/principal_service.h"
+
+namespace latchkey::app {
+namespace {
+
+// One JSON object per line on stderr; the message supplies the fields after "level".
+std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "latchkey", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::info);
+  return logger;
+}
+
+std::string Quoted(std::string_view s) {
+  return boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+}
+
+Result<http::ServerOptions> ParseListen(const ServeOptions& options) {
+  http::ServerOptions server;
+  std::string_view listen = options.listen;
+  std::size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos) return InvalidArgument("--listen must be HOST:PORT");
+  std::string host(listen.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  int port = -1;
+  try {
+    port = std::stoi(std::string(listen.substr(colon + 1)));
+  } catch (...) {
+  }
+  if (port < 0 || port > 65535) return InvalidArgument("--listen: the port must be 0..65535");
+  server.address = host;
+  server.port = static_cast<std::uint16_t>(port);
+  server.threads = options.threads;
+  server.max_body_bytes = options.max_body_bytes;
+  server.request_timeout = std::chrono::milliseconds(options.request_timeout_ms);
+  return server;
+}
+
+int Fail(const std::string& what, const Status& status) {
+  std::cerr << "latchkey: " << what << ": " << status.message() << "\n";
+  return 1;
+}
+
+// The wiring of one running server.
+struct Runtime {
+  crypto::OsRandom random;
+  domain::SystemClock clock;
+  index::KeyIndex index;
+  service::AccessPolicy policy;
+};
+
+}  // namespace
+
+int RunServe(const ServeOptions& options) {
+  auto log = MakeLogger(options.log_level);
+  auto server_options = ParseListen(options);
+  if (!server_options.ok()) return Fail("invalid configuration", server_options.status());
+  Runtime rt;
+  auto opened = OpenDataDir(options.data_dir, /*create=*/true, rt.random);
+  if (!opened.ok()) return Fail("cannot open data directory " + options.data_dir, opened.status());
+  service::ServiceContext ctx{*opened->store, rt.index, *opened->hasher, rt.random, rt.clock,
+                              rt.policy};
+  if (!opened->initialized) {
+    auto boot = service::Bootstrap(ctx);
+    if (!boot.ok()) return Fail("cannot initialize " + options.data_dir, boot.status());
+    std::cout << "latchkey: initialized a new data directory at " << options.data_dir << "\n"
+              << "admin personal access token (shown once, store it now): " << boot->admin_token
+              << std::endl;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto loaded = service::LoadIndex(*opened->store, rt.index);
+  if (!loaded.ok()) return Fail("cannot load keys", loaded.status());
+  auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started).count();
+  log->info(R"("msg":"index loaded","keys":{},"ms":{})", *loaded, load_ms);
+
+  service::Verifier verifier(rt.index, *opened->hasher, rt.clock);
+  service::Authenticator authenticator(verifier);
+  service::KeyService keys(ctx);
+  service::NamespaceService namespaces(ctx);
+  service::PrincipalService principals(ctx);
+  http::VerifyEndpoint verify(verifier);
+  http::ManagementApi management({authenticator, keys, namespaces, principals});
+  http::Api api(verify, management, rt.index);
+  http::Server server(*server_options, api, log);
+  if (Status s = server.Listen(); !s.ok()) return Fail("cannot start", s);
+  api.SetReady(true);
+  log->info(R"("msg":"listening","address":{},"port":{})", Quoted(server_options->address),
+            server.port());
+  std::string host = server_options->address.find(':') != std::string::npos
+                         ? "[" + server_options->address + "]"
+                         : server_options->address;
+  std::cout << "latchkey: listening on http://" << host << ":" << server.port() << std::endl;
+  server.Run();
+  log->info(R"("msg":"stopped")");
+  return 0;
+}
+
+int RunInit(const std::string& data_dir, bool json) {
+  Runtime rt;
+  auto opened = OpenDataDir(data_dir, /*create=*/true, rt.random);
+  if (!opened.ok()) return Fail("cannot open data directory " + data_dir, opened.status());
+  if (opened->initialized) {
+    return Fail("cannot initialize " + data_dir,
+                Conflict("it is already initialized; its admin token was shown when it was"));
+  }
+  service::ServiceContext ctx{*opened->store, rt.index, *opened->hasher, rt.random, rt.clock,
+                              rt.policy};
+  auto boot = service::Bootstrap(ctx);
+  if (!boot.ok()) return Fail("cannot initialize " + data_dir, boot.status());
+  if (json) {
+    std::cout << boost::json::serialize(boost::json::object{{"admin_token", boot->admin_token},
+                                                            {"namespace", boot->namespace_id},
+                                                            {"principal", boot->principal_id}})
+              << std::endl;
+  } else {
+    std::cout << "initialized " << data_dir << "\n"
+              << "root namespace: " << boot->namespace_id << "\n"
+              << "admin principal: " << boot->principal_id << "\n"
+              << "admin personal access token (shown once, store it now): " << boot->admin_token
+              << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace latchkey::app

@@ -1,0 +1,226 @@
+#include "cli/render.h"
+
+#include <boost/json/parse.hpp>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "cli/table.h"
+
+namespace latchkey::cli {
+namespace {
+
+namespace json = boost::json;
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+struct Column {
+  std::string_view header;
+  std::string_view field;
+  std::string_view if_null = "-";
+};
+
+constexpr Column kNamespaceColumns[] = {{"ID", "id"},
+                                        {"NAME", "name"},
+                                        {"KIND", "kind"},
+                                        {"PARENT", "parent_id"},
+                                        {"CREATED", "created_at"}};
+constexpr Column kPrincipalColumns[] = {
+    {"ID", "id"},         {"NAME", "name"},           {"KIND", "kind"},
+    {"STATUS", "status"}, {"NAMESPACE", "namespace"}, {"EMAIL", "email"}};
+constexpr Column kKeyColumns[] = {{"ID", "id"},
+                                  {"NAME", "name"},
+                                  {"TYPE", "type"},
+                                  {"STATUS", "status"},
+                                  {"NAMESPACE", "namespace"},
+                                  {"OWNER", "owner"},
+                                  {"HINT", "hint"},
+                                  {"EXPIRES", "expires_at", "never"}};
+
+std::span<const Column> ColumnsOf(Resource resource) {
+  switch (resource) {
+    case Resource::kNamespace:
+      return kNamespaceColumns;
+    case Resource::kPrincipal:
+      return kPrincipalColumns;
+    case Resource::kKey:
+      return kKeyColumns;
+  }
+  return kKeyColumns;
+}
+
+std::string_view PluralOf(Resource resource) {
+  switch (resource) {
+    case Resource::kNamespace:
+      return "namespaces";
+    case Resource::kPrincipal:
+      return "principals";
+    case Resource::kKey:
+      return "keys";
+  }
+  return "items";
+}
+
+std::string Cell(const json::value& item, std::string_view field, std::string_view if_null) {
+  const json::value* value = item.is_object() ? item.get_object().if_contains(field) : nullptr;
+  if (value == nullptr || value->is_null()) return std::string(if_null);
+  return DisplayValue(*value);
+}
+
+void Flatten(const json::object& object, const std::string& prefix, Fields& out) {
+  for (const auto& [name, value] : object) {
+    if (prefix.empty() && (name == "secret" || name == "default_key")) continue;
+    std::string full = prefix + std::string(name);
+    if (value.is_object() && !value.get_object().empty()) {
+      Flatten(value.get_object(), full + ".", out);
+    } else {
+      out.emplace_back(std::move(full), DisplayValue(value));
+    }
+  }
+}
+
+std::string Indent(std::string_view text, std::string_view by) {
+  std::string out;
+  bool line_start = true;
+  for (char c : text) {
+    if (line_start && c != '\n') out += by;
+    out += c;
+    line_start = c == '\n';
+  }
+  return out;
+}
+
+const json::object* ObjectField(const json::object& object, std::string_view name) {
+  const json::value* value = object.if_contains(name);
+  return value != nullptr && value->is_object() ? &value->get_object() : nullptr;
+}
+
+std::string StringField(const json::object& object, std::string_view name) {
+  const json::value* value = object.if_contains(name);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
+}
+
+}  // namespace
+
+std::string RenderList(Resource resource, const json::array& items, std::string_view next_cursor) {
+  if (items.empty()) return "no " + std::string(PluralOf(resource)) + "\n";
+  std::vector<std::string> headers;
+  for (const Column& column : ColumnsOf(resource)) headers.emplace_back(column.header);
+  Table table(std::move(headers));
+  for (const json::value& item : items) {
+    std::vector<std::string> cells;
+    for (const Column& column : ColumnsOf(resource)) {
+      cells.push_back(Cell(item, column.field, column.if_null));
+    }
+    table.AddRow(std::move(cells));
+  }
+  std::string out = table.Render();
+  if (!next_cursor.empty()) {
+    out += "more results: add --cursor " + SanitizeForTerminal(next_cursor) + " (or use --all)\n";
+  }
+  return out;
+}
+
+std::string RenderObject(const json::object& object) {
+  Fields fields;
+  Flatten(object, "", fields);
+  return RenderFields(fields);
+}
+
+std::string RenderSecretNotice(std::string_view label, std::string_view secret) {
+  return std::string(label) + " (shown once, you will not see this again; store it now):\n" +
+         SanitizeForTerminal(secret) + "\n";
+}
+
+std::string RenderCreatedKey(const json::object& key) {
+  std::string out = RenderObject(key);
+  if (std::string secret = StringField(key, "secret"); !secret.empty()) {
+    out += "\n" + RenderSecretNotice("secret", secret);
+  }
+  return out;
+}
+
+std::string RenderCreatedPrincipal(const json::object& principal) {
+  std::string out = RenderObject(principal);
+  const json::object* key = ObjectField(principal, "default_key");
+  if (key == nullptr) return out;
+  out += "\ndefault key:\n" + Indent(RenderObject(*key), "  ");
+  if (std::string secret = StringField(*key, "secret"); !secret.empty()) {
+    out += "\n" + RenderSecretNotice("default-key secret", secret);
+  }
+  return out;
+}
+
+std::string RenderVerify(const json::object& response) {
+  Fields fields = {{"code", StringField(response, "code")}};
+  if (const json::object* key = ObjectField(response, "key")) {
+    for (std::string_view name :
+         {"id", "name", "type", "owner", "namespace", "scopes", "expires_at"}) {
+      if (const json::value* value = key->if_contains(name)) {
+        fields.emplace_back(name == "id" ? "key" : std::string(name), DisplayValue(*value));
+      }
+    }
+  }
+  if (const json::value* remaining = response.if_contains("remaining")) {
+    fields.emplace_back("remaining", DisplayValue(*remaining));
+  }
+  return RenderFields(fields);
+}
+
+std::string RenderWhoami(const json::object& response) {
+  std::string out;
+  if (const json::object* principal = ObjectField(response, "principal")) {
+    out += "principal:\n" + Indent(RenderObject(*principal), "  ");
+  }
+  if (const json::object* key = ObjectField(response, "key")) {
+    out += "key:\n" + Indent(RenderObject(*key), "  ");
+  }
+  if (const json::value* permissions = response.if_contains("permissions")) {
+    out += RenderFields({{"permissions", DisplayValue(*permissions)}});
+  }
+  return out;
+}
+
+ApiError ParseApiError(const HttpResponse& response) {
+  ApiError error{response.status, "http_" + std::to_string(response.status),
+                 response.reason.empty() ? "unexpected response" : response.reason, std::nullopt};
+  boost::system::error_code ec;
+  json::value body = json::parse(response.body, ec);
+  const json::object* detail =
+      ec || !body.is_object() ? nullptr : ObjectField(body.get_object(), "error");
+  if (detail == nullptr || StringField(*detail, "code").empty()) return error;
+  error.code = StringField(*detail, "code");
+  error.message = StringField(*detail, "message");
+  if (std::string field = StringField(*detail, "field"); !field.empty()) error.field = field;
+  return error;
+}
+
+std::string RenderApiError(const ApiError& error) {
+  std::string out =
+      "error: " + SanitizeForTerminal(error.code) + ": " + SanitizeForTerminal(error.message);
+  if (error.field) out += " (field: " + SanitizeForTerminal(*error.field) + ")";
+  return out + "\n";
+}
+
+std::string RenderConnectionError(std::string_view address, std::string_view reason) {
+  return "error: cannot reach latchkey at " + SanitizeForTerminal(address) + ": " +
+         SanitizeForTerminal(reason) + "\n";
+}
+
+std::string RenderUsageError(std::string_view message) {
+  return "error: " + SanitizeForTerminal(message) + "\n";
+}
+
+std::string Redact(std::string_view text, std::string_view secret) {
+  if (secret.empty()) return std::string(text);
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t at = text.find(secret); at != std::string_view::npos;
+       at = text.find(secret, start)) {
+    out.append(text.substr(start, at - start)).append("[redacted]");
+    start = at + secret.size();
+  }
+  out.append(text.substr(start));
+  return out;
+}
+
+}  // namespace latchkey::cli

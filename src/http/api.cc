@@ -1,0 +1,53 @@
+#include "http/api.h"
+
+#include <boost/json.hpp>
+
+#include "http/errors.h"
+
+namespace latchkey::http {
+namespace {
+
+constexpr std::string_view kVerifyPath = "/v1/keys/verify";
+
+ApiResponse MethodNotAllowed(std::string_view allow) {
+  ApiResponse response = ErrorResponse(
+      Status(ErrorCode::kMethodNotAllowed, "method not allowed here; use " + std::string(allow)));
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+}  // namespace
+
+bool Api::IsManagement(const ApiRequest& request) const {
+  std::string_view path = request.Path();
+  return path.starts_with("/v1/") && path != kVerifyPath;
+}
+
+ApiResponse Api::Handle(const ApiRequest& request) {
+  std::string_view path = request.Path();
+  if (path == kVerifyPath) {
+    if (request.method != "POST") return MethodNotAllowed("POST");
+    return verify_.Handle(request);
+  }
+  if (path == "/healthz" || path == "/readyz") {
+    if (request.method != "GET" && request.method != "HEAD") return MethodNotAllowed("GET");
+    return Health(request, path == "/readyz");
+  }
+  if (IsManagement(request)) return management_.Handle(request);
+  return ErrorResponse(NotFound("no such endpoint: " + std::string(path.substr(0, 128))));
+}
+
+ApiResponse Api::Health(const ApiRequest& request, bool readiness) const {
+  ApiResponse response;
+  if (!readiness) {
+    response.body = R"({"status":"ok"})";
+    return response;
+  }
+  if (draining_.load()) return ErrorResponse(Unavailable("shutting down"));
+  if (!ready_.load()) return ErrorResponse(Unavailable("starting: the key index is not loaded yet"));
+  response.body = boost::json::serialize(boost::json::object{
+      {"status", "ready"}, {"keys", static_cast<std::uint64_t>(index_.key_count())}});
+  return response;
+}
+
+}  // namespace latchkey::http

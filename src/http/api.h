@@ -1,0 +1,41 @@
+#pragma once
+// Api: the whole HTTP surface as plain request -> response functions (Beast-free). It decides
+// which lane a request runs on: verification and health checks answer on the I/O thread that
+// read them; management calls run on the management thread, where store I/O happens, so that
+// an fsync never stalls verification.
+// Thread-safety: IsManagement and Handle for inline requests may run on any thread; management
+// requests must be handled on the (single) management thread.
+
+#include <atomic>
+
+#include "http/management_api.h"
+#include "http/message.h"
+#include "http/verify_endpoint.h"
+#include "index/key_index.h"
+
+namespace latchkey::http {
+
+class Api {
+ public:
+  Api(const VerifyEndpoint& verify, ManagementApi& management, const index::KeyIndex& index)
+      : verify_(verify), management_(management), index_(index) {}
+
+  bool IsManagement(const ApiRequest& request) const;
+  ApiResponse Handle(const ApiRequest& request);
+
+  // /readyz answers 200 only while ready and not draining.
+  void SetReady(bool ready) { ready_.store(ready); }
+  void SetDraining() { draining_.store(true); }
+  bool draining() const { return draining_.load(); }
+
+ private:
+  ApiResponse Health(const ApiRequest& request, bool readiness) const;
+
+  const VerifyEndpoint& verify_;
+  ManagementApi& management_;
+  const index::KeyIndex& index_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace latchkey::http

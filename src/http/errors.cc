@@ -1,0 +1,51 @@
+#include "http/errors.h"
+
+#include <boost/json.hpp>
+
+namespace latchkey::http {
+
+int HttpStatusOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return 200;
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kPermissionDenied: return 403;
+    case ErrorCode::kPrivilegeEscalation: return 403;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kMethodNotAllowed: return 405;
+    case ErrorCode::kConflict: return 409;
+    case ErrorCode::kTooLarge: return 413;
+    case ErrorCode::kRateLimited: return 429;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+namespace {
+
+ApiResponse MakeError(int http_status, std::string_view code, std::string_view message,
+                      std::string_view field) {
+  boost::json::object error{{"code", code}, {"message", message}};
+  if (!field.empty()) error["field"] = field;
+  ApiResponse response;
+  response.status = http_status;
+  response.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
+  if (http_status == 401) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"latchkey\"");
+  }
+  return response;
+}
+
+}  // namespace
+
+ApiResponse ErrorResponse(const Status& status) {
+  return MakeError(HttpStatusOf(status.code()), ErrorCodeName(status.code()), status.message(),
+                   status.field());
+}
+
+ApiResponse ErrorResponse(int http_status, std::string_view code, std::string_view message) {
+  return MakeError(http_status, code, message, "");
+}
+
+}  // namespace latchkey::http

@@ -1,0 +1,414 @@
+#include "http/management_api.h"
+
+#include <charconv>
+#include <map>
+
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+
+#include "http/credentials.h"
+#include "http/errors.h"
+#include "http/json_codec.h"
+
+namespace latchkey::http {
+
+namespace json = boost::json;
+
+struct ManagementApi::Call {
+  const ApiRequest& request;
+  service::Caller caller;
+  std::string id;                                            // the {} segment, if any
+  std::map<std::string, std::string, std::less<>> query;  // decoded query parameters
+};
+
+const ManagementApi::Route ManagementApi::kRoutes[] = {
+    {"GET", "/v1/whoami", &ManagementApi::WhoAmI},
+    {"POST", "/v1/namespaces", &ManagementApi::CreateNamespace},
+    {"GET", "/v1/namespaces", &ManagementApi::ListNamespaces},
+    {"GET", "/v1/namespaces/{}", &ManagementApi::GetNamespace},
+    {"PATCH", "/v1/namespaces/{}", &ManagementApi::UpdateNamespace},
+    {"DELETE", "/v1/namespaces/{}", &ManagementApi::DeleteNamespace},
+    {"POST", "/v1/principals", &ManagementApi::CreatePrincipal},
+    {"GET", "/v1/principals", &ManagementApi::ListPrincipals},
+    {"GET", "/v1/principals/{}", &ManagementApi::GetPrincipal},
+    {"PATCH", "/v1/principals/{}", &ManagementApi::UpdatePrincipal},
+    {"DELETE", "/v1/principals/{}", &ManagementApi::DeletePrincipal},
+    {"POST", "/v1/keys", &ManagementApi::CreateKey},
+    {"GET", "/v1/keys", &ManagementApi::ListKeys},
+    {"GET", "/v1/keys/{}", &ManagementApi::GetKey},
+    {"PATCH", "/v1/keys/{}", &ManagementApi::UpdateKey},
+    {"DELETE", "/v1/keys/{}", &ManagementApi::DeleteKey},
+    {"POST", "/v1/keys/{}/disable", &ManagementApi::DisableKey},
+    {"POST", "/v1/keys/{}/enable", &ManagementApi::EnableKey},
+    {"POST", "/v1/keys/{}/revoke", &ManagementApi::RevokeKey},
+};
+
+namespace {
+
+ApiResponse JsonResponse(int status, json::object body) {
+  ApiResponse response;
+  response.status = status;
+  response.body = json::serialize(body);
+  return response;
+}
+
+template <typename T>
+ApiResponse Respond(int status, const Result<T>& result) {
+  if (!result.ok()) return ErrorResponse(result.status());
+  return JsonResponse(status, ToJson(*result));
+}
+
+ApiResponse NoContent(const Status& status) {
+  if (!status.ok()) return ErrorResponse(status);
+  ApiResponse response;
+  response.status = 204;
+  return response;
+}
+
+// Splits a decoded path into segments; std::nullopt if the target is not a valid origin-form.
+std::optional<std::vector<std::string>> PathSegments(const boost::urls::url_view& url) {
+  std::vector<std::string> out;
+  for (auto segment : url.segments()) out.push_back(std::string(segment));
+  return out;
+}
+
+// Matches `segments` against a pattern such as "/v1/keys/{}/revoke"; fills `id`.
+bool Matches(std::string_view pattern, const std::vector<std::string>& segments, std::string& id) {
+  std::size_t i = 0;
+  pattern.remove_prefix(1);
+  while (!pattern.empty()) {
+    std::size_t slash = pattern.find('/');
+    std::string_view part = pattern.substr(0, slash);
+    if (i >= segments.size()) return false;
+    if (part == "{}") {
+      if (segments[i].empty()) return false;
+      id = segments[i];
+    } else if (part != segments[i]) {
+      return false;
+    }
+    ++i;
+    pattern = slash == std::string_view::npos ? "" : pattern.substr(slash + 1);
+  }
+  return i == segments.size();
+}
+
+Result<store::PageRequest> ReadPage(const std::map<std::string, std::string, std::less<>>& q) {
+  store::PageRequest page;
+  if (auto it = q.find("limit"); it != q.end()) {
+    const std::string& s = it->second;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), page.limit);
+    if (ec != std::errc() || end != s.data() + s.size() || page.limit < 1 || page.limit > 1000) {
+      return InvalidField("limit", "limit must be an integer from 1 to 1000");
+    }
+  }
+  if (auto it = q.find("cursor"); it != q.end()) page.cursor = it->second;
+  return page;
+}
+
+// Rejects query parameters a listing does not know.
+Status CheckQuery(const std::map<std::string, std::string, std::less<>>& q,
+                  std::initializer_list<std::string_view> known) {
+  for (const auto& [name, value] : q) {
+    if (name == "limit" || name == "cursor") continue;
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return InvalidField(name, "unknown query parameter " + name.substr(0, 64));
+    }
+  }
+  return Status::Ok();
+}
+
+std::optional<std::string> QueryValue(const std::map<std::string, std::string, std::less<>>& q,
+                                      std::string_view name) {
+  auto it = q.find(name);
+  return it == q.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+// Parses an enum query parameter, recording a bad value in `status`.
+template <typename E>
+std::optional<E> QueryEnum(const std::map<std::string, std::string, std::less<>>& q,
+                           std::string_view name, std::optional<E> (*parse)(std::string_view),
+                           Status& status) {
+  auto value = QueryValue(q, name);
+  if (!value) return std::nullopt;
+  auto parsed = parse(*value);
+  if (!parsed && status.ok()) {
+    status = InvalidField(std::string(name), std::string(name) + " has an unknown value");
+  }
+  return parsed;
+}
+
+// Reads an enum field of a body.
+template <typename E>
+std::optional<E> BodyEnum(ObjectReader& reader, std::string_view field,
+                          std::optional<E> (*parse)(std::string_view)) {
+  auto text = reader.String(field);
+  if (!text) return std::nullopt;
+  auto value = parse(*text);
+  if (!value) reader.Fail(field, std::string(field) + " has an unknown value '" + text->substr(0, 32) + "'");
+  return value;
+}
+
+std::optional<domain::NamespaceSettings> ReadSettings(ObjectReader& reader) {
+  auto object = reader.Object("settings");
+  if (!object) return std::nullopt;
+  ObjectReader settings_reader(std::move(*object));
+  domain::NamespaceSettings settings;
+  settings.app_domains = settings_reader.StringList("app_domains").value_or(std::vector<std::string>{});
+  settings.default_key_prefix = settings_reader.String("default_key_prefix").value_or("");
+  Status status = settings_reader.Finish();
+  if (!status.ok()) reader.Fail("settings." + status.field(), "settings: " + status.message());
+  return settings;
+}
+
+std::optional<std::string> ReadMeta(ObjectReader& reader) {
+  auto object = reader.Object("meta");
+  if (!object) return std::nullopt;
+  return json::serialize(*object);
+}
+
+constexpr std::string_view kNotYet = " cannot be set yet: key restrictions arrive in a later version";
+
+void RefuseRestrictions(ObjectReader& reader) {
+  for (std::string_view field :
+       {"resources", "data_access", "origins", "allowed_ips", "rate_limit", "quota"}) {
+    reader.Refuse(field, std::string(field) + std::string(kNotYet));
+  }
+}
+
+}  // namespace
+
+ApiResponse ManagementApi::Handle(const ApiRequest& request) {
+  auto url = boost::urls::parse_origin_form(request.target);
+  if (!url) return ErrorResponse(InvalidArgument("the request target is not a valid path"));
+  auto segments = PathSegments(*url);
+  std::string id;
+  const Route* route = nullptr;
+  std::string allow;
+  for (const Route& r : kRoutes) {
+    std::string matched_id;
+    if (!Matches(r.pattern, *segments, matched_id)) continue;
+    allow += (allow.empty() ? "" : ", ") + std::string(r.method);
+    if (r.method == request.method) {
+      route = &r;
+      id = std::move(matched_id);
+    }
+  }
+  if (!route && allow.empty()) {
+    return ErrorResponse(NotFound("no such endpoint: " + std::string(request.Path()).substr(0, 128)));
+  }
+  if (!route) {
+    ApiResponse response = ErrorResponse(
+        Status(ErrorCode::kMethodNotAllowed, std::string(request.method).substr(0, 16) +
+                                                 " is not allowed here; use " + allow));
+    response.headers.emplace_back("Allow", allow);
+    return response;
+  }
+  auto presented = ExtractKey(request);
+  if (!presented.ok()) return ErrorResponse(Unauthenticated(presented.status().message()));
+  auto caller = s_.authenticator.Authenticate(presented->secret(), presented->basic_user());
+  if (!caller.ok()) return ErrorResponse(caller.status());
+  Call call{request, std::move(caller).value(), std::move(id), {}};
+  for (auto param : url->params()) call.query.insert_or_assign(param.key, param.value);
+  ApiResponse response = (this->*(route->handler))(call);
+  if (response.key_id.empty()) response.key_id = call.caller.key_id;
+  return response;
+}
+
+ApiResponse ManagementApi::WhoAmI(Call& call) {
+  auto principal = s_.principals.Get(call.caller, call.caller.principal_id);
+  if (!principal.ok()) return ErrorResponse(principal.status());
+  auto key = s_.keys.Get(call.caller, call.caller.key_id);
+  if (!key.ok()) return ErrorResponse(key.status());
+  json::array permissions;
+  if (call.caller.superuser) permissions.emplace_back("*");
+  return JsonResponse(200, {{"principal", ToJson(*principal)},
+                            {"key", ToJson(*key)},
+                            {"permissions", std::move(permissions)}});
+}
+
+ApiResponse ManagementApi::CreateNamespace(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  service::CreateNamespaceInput input;
+  input.name = reader->RequiredString("name");
+  auto kind = BodyEnum(*reader, "kind", &domain::ParseNamespaceKind);
+  if (!kind && reader->Finish().ok()) reader->Fail("kind", "kind is required");
+  input.kind = kind.value_or(domain::NamespaceKind::kOrganization);
+  input.parent_id = reader->String("parent_id");
+  input.settings = ReadSettings(*reader);
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  return Respond(201, s_.namespaces.Create(call.caller, input));
+}
+
+ApiResponse ManagementApi::ListNamespaces(Call& call) {
+  Status status = CheckQuery(call.query, {"parent_id", "kind"});
+  store::NamespaceFilter filter;
+  filter.parent_id = QueryValue(call.query, "parent_id");
+  filter.kind = QueryEnum(call.query, "kind", &domain::ParseNamespaceKind, status);
+  auto page = ReadPage(call.query);
+  if (!status.ok()) return ErrorResponse(status);
+  if (!page.ok()) return ErrorResponse(page.status());
+  auto result = s_.namespaces.List(call.caller, filter, *page);
+  if (!result.ok()) return ErrorResponse(result.status());
+  return JsonResponse(200, PageToJson(*result));
+}
+
+ApiResponse ManagementApi::GetNamespace(Call& call) {
+  return Respond(200, s_.namespaces.Get(call.caller, call.id));
+}
+
+ApiResponse ManagementApi::UpdateNamespace(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  service::UpdateNamespaceInput input;
+  input.name = reader->String("name");
+  input.settings = ReadSettings(*reader);
+  reader->Refuse("kind", "kind cannot be changed");
+  reader->Refuse("parent_id", "parent_id cannot be changed");
+  reader->Refuse("id", "id cannot be changed");
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  return Respond(200, s_.namespaces.Update(call.caller, call.id, input));
+}
+
+ApiResponse ManagementApi::DeleteNamespace(Call& call) {
+  return NoContent(s_.namespaces.Delete(call.caller, call.id));
+}
+
+ApiResponse ManagementApi::CreatePrincipal(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  service::CreatePrincipalInput input;
+  input.name = reader->RequiredString("name");
+  auto kind = BodyEnum(*reader, "kind", &domain::ParsePrincipalKind);
+  if (!kind && reader->Finish().ok()) reader->Fail("kind", "kind is required");
+  input.kind = kind.value_or(domain::PrincipalKind::kUser);
+  input.namespace_id = reader->String("namespace");
+  input.email = reader->String("email");
+  input.default_key = reader->Bool("default_key").value_or(true);
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  auto created = s_.principals.Create(call.caller, std::move(input));
+  if (!created.ok()) return ErrorResponse(created.status());
+  json::object body = ToJson(created->principal);
+  if (created->default_key) {
+    json::object key = ToJson(created->default_key->key);
+    key["secret"] = created->default_key->secret;
+    body["default_key"] = std::move(key);
+  }
+  return JsonResponse(201, std::move(body));
+}
+
+ApiResponse ManagementApi::ListPrincipals(Call& call) {
+  Status status = CheckQuery(call.query, {"namespace", "kind", "status"});
+  store::PrincipalFilter filter;
+  filter.namespace_id = QueryValue(call.query, "namespace");
+  filter.kind = QueryEnum(call.query, "kind", &domain::ParsePrincipalKind, status);
+  filter.status = QueryEnum(call.query, "status", &domain::ParsePrincipalStatus, status);
+  auto page = ReadPage(call.query);
+  if (!status.ok()) return ErrorResponse(status);
+  if (!page.ok()) return ErrorResponse(page.status());
+  auto result = s_.principals.List(call.caller, filter, *page);
+  if (!result.ok()) return ErrorResponse(result.status());
+  return JsonResponse(200, PageToJson(*result));
+}
+
+ApiResponse ManagementApi::GetPrincipal(Call& call) {
+  return Respond(200, s_.principals.Get(call.caller, call.id));
+}
+
+ApiResponse ManagementApi::UpdatePrincipal(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  service::UpdatePrincipalInput input;
+  input.name = reader->String("name");
+  if (auto email = reader->String("email")) input.email = email;
+  input.status = BodyEnum(*reader, "status", &domain::ParsePrincipalStatus);
+  for (std::string_view field : {"id", "kind", "namespace", "superuser"}) {
+    reader->Refuse(field, std::string(field) + " cannot be changed");
+  }
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  return Respond(200, s_.principals.Update(call.caller, call.id, input));
+}
+
+ApiResponse ManagementApi::DeletePrincipal(Call& call) {
+  return NoContent(s_.principals.Delete(call.caller, call.id));
+}
+
+ApiResponse ManagementApi::CreateKey(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  service::CreateKeyInput input;
+  input.name = reader->RequiredString("name");
+  input.description = reader->String("description");
+  input.type = BodyEnum(*reader, "type", &domain::ParseKeyType);
+  input.owner = reader->String("owner");
+  input.namespace_id = reader->String("namespace");
+  input.scopes = reader->StringList("scopes");
+  input.expires_at = reader->Time("expires_at");
+  input.meta_json = ReadMeta(*reader);
+  input.prefix = reader->String("prefix");
+  RefuseRestrictions(*reader);
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  auto created = s_.keys.Create(call.caller, std::move(input));
+  if (!created.ok()) return ErrorResponse(created.status());
+  json::object body = ToJson(created->key);
+  body["secret"] = created->secret;
+  ApiResponse response = JsonResponse(201, std::move(body));
+  response.key_id = call.caller.key_id;
+  return response;
+}
+
+ApiResponse ManagementApi::ListKeys(Call& call) {
+  Status status = CheckQuery(call.query, {"namespace", "owner", "status", "type"});
+  store::KeyFilter filter;
+  filter.namespace_id = QueryValue(call.query, "namespace");
+  filter.owner_id = QueryValue(call.query, "owner");
+  filter.status = QueryEnum(call.query, "status", &domain::ParseKeyStatus, status);
+  filter.type = QueryEnum(call.query, "type", &domain::ParseKeyType, status);
+  auto page = ReadPage(call.query);
+  if (!status.ok()) return ErrorResponse(status);
+  if (!page.ok()) return ErrorResponse(page.status());
+  auto result = s_.keys.List(call.caller, filter, *page);
+  if (!result.ok()) return ErrorResponse(result.status());
+  return JsonResponse(200, PageToJson(*result));
+}
+
+ApiResponse ManagementApi::GetKey(Call& call) { return Respond(200, s_.keys.Get(call.caller, call.id)); }
+
+ApiResponse ManagementApi::UpdateKey(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  service::UpdateKeyInput input;
+  input.name = reader->String("name");
+  input.description = reader->String("description");
+  input.scopes = reader->StringList("scopes");
+  input.meta_json = ReadMeta(*reader);
+  reader->Refuse("expires_at",
+                 "expires_at cannot be changed after creation; roll the key or create a new one");
+  for (std::string_view field : {"id", "type", "owner", "namespace", "prefix", "status", "secret"}) {
+    reader->Refuse(field, std::string(field) + " cannot be changed");
+  }
+  RefuseRestrictions(*reader);
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  return Respond(200, s_.keys.Update(call.caller, call.id, std::move(input)));
+}
+
+ApiResponse ManagementApi::DeleteKey(Call& call) { return NoContent(s_.keys.Delete(call.caller, call.id)); }
+
+ApiResponse ManagementApi::DisableKey(Call& call) {
+  return ApplyKeyAction(call, service::KeyAction::kDisable);
+}
+ApiResponse ManagementApi::EnableKey(Call& call) {
+  return ApplyKeyAction(call, service::KeyAction::kEnable);
+}
+ApiResponse ManagementApi::RevokeKey(Call& call) {
+  return ApplyKeyAction(call, service::KeyAction::kRevoke);
+}
+
+ApiResponse ManagementApi::ApplyKeyAction(Call& call, service::KeyAction action) {
+  if (auto reader = ObjectReader::Parse(call.request.body); !reader.ok() || !reader->Finish().ok()) {
+    return ErrorResponse(reader.ok() ? reader->Finish() : reader.status());
+  }
+  return Respond(200, s_.keys.Apply(call.caller, call.id, action));
+}
+
+}  // namespace latchkey::http

@@ -1,0 +1,63 @@
+#pragma once
+// ManagementApi: the /v1 management endpoints of docs/http_api.md (namespaces, principals,
+// keys, whoami). Authenticates the caller, decodes the request strictly, calls the services and
+// encodes their answers. Runs on the management thread only (its services write the store).
+
+#include "http/message.h"
+#include "service/caller.h"
+#include "service/key_service.h"
+#include "service/namespace_service.h"
+#include "service/principal_service.h"
+
+namespace latchkey::http {
+
+struct ManagementServices {
+  const service::Authenticator& authenticator;
+  service::KeyService& keys;
+  service::NamespaceService& namespaces;
+  service::PrincipalService& principals;
+};
+
+class ManagementApi {
+ public:
+  explicit ManagementApi(const ManagementServices& services) : s_(services) {}
+
+  // Any /v1 request other than verify. Unknown paths are 404, known paths with another method
+  // 405 (with Allow).
+  ApiResponse Handle(const ApiRequest& request);
+
+ private:
+  struct Call;
+  using Handler = ApiResponse (ManagementApi::*)(Call&);
+  struct Route {
+    std::string_view method;
+    std::string_view pattern;  // segments; "{}" matches one id
+    Handler handler;
+  };
+  static const Route kRoutes[];
+
+  ApiResponse WhoAmI(Call& call);
+  ApiResponse CreateNamespace(Call& call);
+  ApiResponse ListNamespaces(Call& call);
+  ApiResponse GetNamespace(Call& call);
+  ApiResponse UpdateNamespace(Call& call);
+  ApiResponse DeleteNamespace(Call& call);
+  ApiResponse CreatePrincipal(Call& call);
+  ApiResponse ListPrincipals(Call& call);
+  ApiResponse GetPrincipal(Call& call);
+  ApiResponse UpdatePrincipal(Call& call);
+  ApiResponse DeletePrincipal(Call& call);
+  ApiResponse CreateKey(Call& call);
+  ApiResponse ListKeys(Call& call);
+  ApiResponse GetKey(Call& call);
+  ApiResponse UpdateKey(Call& call);
+  ApiResponse DeleteKey(Call& call);
+  ApiResponse DisableKey(Call& call);
+  ApiResponse EnableKey(Call& call);
+  ApiResponse RevokeKey(Call& call);
+  ApiResponse ApplyKeyAction(Call& call, service::KeyAction action);
+
+  ManagementServices s_;
+};
+
+}  // namespace latchkey::http

@@ -1,0 +1,121 @@
+#include "http/verify_endpoint.h"
+
+#include <boost/json.hpp>
+
+#include "crypto/key_format.h"
+#include "domain/time_format.h"
+#include "http/credentials.h"
+#include "http/errors.h"
+
+namespace latchkey::http {
+namespace {
+
+namespace json = boost::json;
+
+struct VerifyBody {
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> namespace_id;
+};
+
+bool IsStringList(const json::value& v) {
+  if (!v.is_array()) return false;
+  for (const auto& item : v.get_array()) {
+    if (!item.is_string()) return false;
+  }
+  return true;
+}
+
+// Checks one field of the request; the ones this version does not act on are type-checked.
+Status ReadField(std::string_view name, const json::value& v, VerifyBody& out) {
+  auto string_field = [&](std::optional<std::string_view>* into) -> Status {
+    if (v.is_null()) return Status::Ok();
+    if (!v.is_string()) return InvalidField(std::string(name), std::string(name) + " must be a string");
+    if (into) *into = std::string_view(v.get_string());
+    return Status::Ok();
+  };
+  if (name == "key") return string_field(&out.key);
+  if (name == "namespace") return string_field(&out.namespace_id);
+  if (name == "resource" || name == "origin" || name == "referrer" || name == "ip") {
+    return string_field(nullptr);
+  }
+  if (name == "data") {
+    if (v.is_null() || (v.is_string() && (v.get_string() == "read" || v.get_string() == "write"))) {
+      return Status::Ok();
+    }
+    return InvalidField("data", "data must be \"read\" or \"write\"");
+  }
+  if (name == "scopes") {
+    if (v.is_null() || IsStringList(v)) return Status::Ok();
+    return InvalidField("scopes", "scopes must be an array of strings");
+  }
+  if (name == "cost") {
+    if (v.is_null() || (v.is_int64() && v.get_int64() >= 0) || v.is_uint64()) return Status::Ok();
+    return InvalidField("cost", "cost must be a non-negative integer");
+  }
+  return InvalidField(std::string(name), "unknown field " + std::string(name).substr(0, 64));
+}
+
+json::value KeyObject(const service::VerifyResult& result, json::storage_ptr sp) {
+  const index::KeyEntry& key = *result.entry;
+  json::object out(sp);
+  out["id"] = crypto::PublicKeyId(result.id_chars);
+  out["name"] = key.name;
+  out["type"] = domain::KeyTypeName(key.type);
+  out["owner"] = key.owner_id;
+  out["namespace"] = key.namespace_id.empty() ? json::value(nullptr) : json::value(key.namespace_id);
+  out["scopes"] = json::array(key.scopes->begin(), key.scopes->end(), sp);
+  out["expires_at"] = key.expires_at == index::kNeverExpires
+                          ? json::value(nullptr)
+                          : json::value(domain::FormatTime(key.expires_at));
+  boost::system::error_code ec;
+  json::value meta = json::parse(key.meta_json, ec, sp);
+  out["meta"] = ec ? json::value(json::object(sp)) : std::move(meta);
+  return out;
+}
+
+}  // namespace
+
+ApiResponse VerifyEndpoint::Handle(const ApiRequest& request) const {
+  unsigned char buffer[4096];
+  json::monotonic_resource resource(buffer, sizeof buffer);
+  json::storage_ptr sp(&resource);
+
+  VerifyBody body;
+  json::value parsed;
+  if (request.body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    boost::system::error_code ec;
+    parsed = json::parse(request.body, ec, sp);
+    if (ec) return ErrorResponse(InvalidArgument("the request body is not valid JSON: " + ec.message()));
+    if (!parsed.is_object()) return ErrorResponse(InvalidArgument("the request body must be a JSON object"));
+    for (const auto& [name, value] : parsed.get_object()) {
+      Status status = ReadField(name, value, body);
+      if (!status.ok()) return ErrorResponse(status);
+    }
+  }
+  auto presented = ExtractKey(request);
+  if (!presented.ok()) return ErrorResponse(presented.status());
+  if (presented->present() && body.key) {
+    return ErrorResponse(InvalidField("key", "the key was given both in a header and in the body"));
+  }
+  std::string_view secret = presented->present() ? presented->secret() : body.key.value_or("");
+
+  service::VerifyResult result = verifier_.Verify({.key = secret, .namespace_id = body.namespace_id});
+  // With Basic credentials the user name must be the key's own public id.
+  const auto& basic_user = presented->basic_user();
+  if (basic_user && result.entry && *basic_user != crypto::PublicKeyId(result.id_chars)) {
+    result.code = service::VerifyCode::kNotFound;
+    result.entry = {};
+  }
+  json::object out(sp);
+  out["valid"] = result.valid();
+  out["code"] = service::VerifyCodeName(result.code);
+  ApiResponse response;
+  if (result.entry) {
+    out["key"] = KeyObject(result, sp);
+    response.key_id = crypto::PublicKeyId(result.id_chars);
+  }
+  response.body = json::serialize(out);
+  return response;
+}
+
+}  // namespace latchkey::http

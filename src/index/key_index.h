@@ -1,0 +1,93 @@
+#pragma once
+// KeyIndex: the in-memory verification index (DESIGN §5, §7). Verification reads only this,
+// never the store. It holds, per key, what verification needs (digest, status, expiry, owner,
+// namespace, name, scopes, meta) and, per principal, its status and superuser flag.
+//
+// Writers (the service layer, after a store commit) publish new versions of the affected
+// entries; readers never wait for them (see SnapshotMap). A change is visible to every Find
+// that starts after the writer's call returns, which is how "revoke is refused before the
+// revoke's HTTP response is sent" holds.
+// Thread-safety: all methods may be called concurrently; writers are serialized internally.
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/model.h"
+#include "index/snapshot_map.h"
+
+namespace latchkey::index {
+
+inline constexpr domain::UnixMillis kNeverExpires = std::numeric_limits<domain::UnixMillis>::max();
+
+// The 16 id characters of a key, as a fixed-size map key.
+using KeyIdChars = std::array<char, 16>;
+
+struct KeyIdHash {
+  std::size_t operator()(const KeyIdChars& id) const {
+    std::uint64_t a, b;
+    std::memcpy(&a, id.data(), 8);
+    std::memcpy(&b, id.data() + 8, 8);
+    return static_cast<std::size_t>(a ^ (b * 0x9E3779B97F4A7C15ULL));
+  }
+};
+
+struct KeyEntry {
+  domain::Digest digest{};
+  domain::UnixMillis expires_at = kNeverExpires;
+  domain::KeyType type = domain::KeyType::kStandard;
+  domain::KeyStatus status = domain::KeyStatus::kActive;
+  std::string owner_id;
+  std::string namespace_id;  // empty for personal keys
+  std::string name;
+  std::shared_ptr<const std::vector<std::string>> scopes;  // shared between equal scope sets
+  std::string meta_json;
+};
+
+struct PrincipalEntry {
+  domain::PrincipalStatus status = domain::PrincipalStatus::kActive;
+  bool superuser = false;
+};
+
+class KeyIndex {
+ public:
+  using KeyMap = SnapshotMap<KeyIdChars, KeyEntry, KeyIdHash, 2048>;
+  using PrincipalMap = SnapshotMap<std::string, PrincipalEntry, std::hash<std::string>, 64>;
+  using KeyRef = KeyMap::Ref;
+  using PrincipalRef = PrincipalMap::Ref;
+
+  // The entry for `id_chars` (16 characters), or an empty Ref.
+  KeyRef FindKey(std::string_view id_chars) const;
+  PrincipalRef FindPrincipal(const std::string& principal_id) const;
+
+  // Inserts or replaces keys; ignores keys whose id is not "key_" + 16 characters.
+  void PutKeys(const std::vector<domain::ApiKey>& keys);
+  void PutKey(const domain::ApiKey& key) { PutKeys({key}); }
+  // Publishes prepared changes at once (bulk loading: one copy of each shard in all).
+  void PutEntries(std::vector<KeyMap::Change> changes) { keys_.Apply(std::move(changes)); }
+  void EraseKeys(const std::vector<std::string>& public_ids);
+  void PutPrincipal(const domain::Principal& principal);
+  void ErasePrincipal(const std::string& principal_id);
+
+  std::size_t key_count() const { return keys_.size(); }
+
+  // Builds the index entry of a key (scopes are interned in a small cache).
+  KeyEntry MakeEntry(const domain::ApiKey& key);
+  // The map key of a public id ("key_" + 16 characters), or std::nullopt.
+  static std::optional<KeyIdChars> IdCharsOf(std::string_view public_id);
+
+ private:
+  KeyMap keys_;
+  PrincipalMap principals_;
+  std::mutex scopes_mu_;
+  std::vector<std::shared_ptr<const std::vector<std::string>>> scope_sets_;  // recent, interned
+};
+
+}  // namespace latchkey::index

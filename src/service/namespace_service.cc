@@ -1,0 +1,114 @@
+#include "service/namespace_service.h"
+
+#include "crypto/key_format.h"
+#include "service/validation.h"
+
+namespace latchkey::service {
+namespace {
+
+using domain::Namespace;
+
+Result<Namespace> LoadNamespace(store::Transaction& tx, const std::string& id) {
+  auto found = tx.GetNamespace(id);
+  if (!found.ok() && found.status().code() == ErrorCode::kNotFound) {
+    return NotFound("no namespace " + id.substr(0, 64));
+  }
+  return found;
+}
+
+}  // namespace
+
+Status CheckNamespaceSettings(const domain::NamespaceSettings& settings) {
+  LK_RETURN_IF_ERROR(CheckDomains("settings.app_domains", settings.app_domains));
+  if (!settings.default_key_prefix.empty() &&
+      !crypto::IsValidPrefix(settings.default_key_prefix)) {
+    return InvalidField("settings.default_key_prefix",
+                        "default_key_prefix must match ^[a-z][a-z0-9_]{0,15}$");
+  }
+  return Status::Ok();
+}
+
+Result<Namespace> NamespaceService::Create(const Caller& caller,
+                                           const CreateNamespaceInput& input) {
+  LK_RETURN_IF_ERROR(CheckName("name", input.name));
+  if (input.settings) LK_RETURN_IF_ERROR(CheckNamespaceSettings(*input.settings));
+  LK_RETURN_IF_ERROR(
+      ctx_.policy.Authorize(caller, "namespaces:write", input.parent_id.value_or("")));
+  Namespace ns;
+  ns.id = crypto::NewId("ns", ctx_.random);
+  ns.name = input.name;
+  ns.kind = input.kind;
+  ns.parent_id = input.parent_id;
+  ns.settings = input.settings.value_or(domain::NamespaceSettings{});
+  ns.created_at = ns.updated_at = ctx_.clock.NowMillis();
+  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
+    if (ns.parent_id && !tx.GetNamespace(*ns.parent_id).ok()) {
+      return InvalidField("parent_id", "no namespace " + ns.parent_id->substr(0, 64));
+    }
+    return tx.InsertNamespace(ns);
+  }));
+  return ns;
+}
+
+Result<Namespace> NamespaceService::Get(const Caller& caller, const std::string& id) {
+  Namespace ns;
+  LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(ns, LoadNamespace(tx, id));
+    return Status::Ok();
+  }));
+  if (!ctx_.policy.Authorize(caller, "namespaces:read", ns.id).ok()) {
+    return NotFound("no namespace " + id.substr(0, 64));
+  }
+  return ns;
+}
+
+Result<store::Page<Namespace>> NamespaceService::List(const Caller& caller,
+                                                      const store::NamespaceFilter& filter,
+                                                      const store::PageRequest& page) {
+  // A namespace-bound key lists its own namespace only (DESIGN §4.4).
+  if (caller.key_type == domain::KeyType::kManagement) {
+    store::Page<Namespace> own;
+    auto ns = Get(caller, caller.key_namespace);
+    if (ns.ok()) own.items.push_back(std::move(ns).value());
+    return own;
+  }
+  LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:read", ""));
+  store::Page<Namespace> result;
+  LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(result, tx.ListNamespaces(filter, page));
+    return Status::Ok();
+  }));
+  return result;
+}
+
+Result<Namespace> NamespaceService::Update(const Caller& caller, const std::string& id,
+                                           const UpdateNamespaceInput& input) {
+  if (input.name) LK_RETURN_IF_ERROR(CheckName("name", *input.name));
+  if (input.settings) LK_RETURN_IF_ERROR(CheckNamespaceSettings(*input.settings));
+  Namespace ns;
+  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(ns, LoadNamespace(tx, id));
+    if (!ctx_.policy.Authorize(caller, "namespaces:read", ns.id).ok()) {
+      return NotFound("no namespace " + id.substr(0, 64));
+    }
+    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:write", ns.id));
+    if (input.name) ns.name = *input.name;
+    if (input.settings) ns.settings = *input.settings;
+    ns.updated_at = ctx_.clock.NowMillis();
+    return tx.UpdateNamespace(ns);
+  }));
+  return ns;
+}
+
+Status NamespaceService::Delete(const Caller& caller, const std::string& id) {
+  return ctx_.store.Write([&](store::Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(Namespace ns, LoadNamespace(tx, id));
+    if (!ctx_.policy.Authorize(caller, "namespaces:read", ns.id).ok()) {
+      return NotFound("no namespace " + id.substr(0, 64));
+    }
+    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:write", ns.parent_id.value_or(ns.id)));
+    return tx.DeleteNamespace(id);
+  });
+}
+
+}  // namespace latchkey::service

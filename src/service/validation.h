@@ -1,0 +1,26 @@
+#pragma once
+// Input checks shared by the management services. Each returns kInvalidArgument naming the
+// field, or OK.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/result.h"
+
+namespace latchkey::service {
+
+inline constexpr std::size_t kMaxNameLength = 128;
+inline constexpr std::size_t kMaxDescriptionLength = 1024;
+inline constexpr std::size_t kMaxMetaBytes = 16 * 1024;
+
+// 1..kMaxNameLength bytes, no control characters, not blank.
+Status CheckName(std::string_view field, std::string_view name);
+// Up to `max` bytes, no control characters other than newline and tab.
+Status CheckText(std::string_view field, std::string_view text, std::size_t max);
+// A plausible address: one '@' with text on both sides, no spaces, up to 254 bytes.
+Status CheckEmail(std::string_view field, std::string_view email);
+// Host names such as "app.example.com" or "*.example.com", optionally with scheme and port.
+Status CheckDomains(std::string_view field, const std::vector<std::string>& domains);
+
+}  // namespace latchkey::service

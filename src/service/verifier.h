@@ -1,0 +1,48 @@
+#pragma once
+// Verifier: the hot path of DESIGN §5. Decides a key's verification code from the in-memory
+// KeyIndex alone — no store access, no locks a writer holds, no allocation on the common path.
+// A malformed key (shape or checksum) is decided before any index lookup.
+// Thread-safety: Verify is const and may run on any number of threads at once.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "crypto/hmac.h"
+#include "domain/clock.h"
+#include "index/key_index.h"
+
+namespace latchkey::service {
+
+// In the order they are checked (DESIGN §5).
+enum class VerifyCode { kMalformed, kNotFound, kRevoked, kExpired, kDisabled, kWrongNamespace, kValid };
+std::string_view VerifyCodeName(VerifyCode code);
+
+struct VerifyRequest {
+  std::string_view key;                         // the presented secret
+  std::optional<std::string_view> namespace_id; // the namespace the caller requires
+};
+
+struct VerifyResult {
+  VerifyCode code = VerifyCode::kMalformed;
+  std::string_view id_chars;     // the key's 16 id characters (a view into the request's key)
+  index::KeyIndex::KeyRef entry; // set when the key was found and its secret matched
+  bool valid() const { return code == VerifyCode::kValid; }
+};
+
+class Verifier {
+ public:
+  Verifier(const index::KeyIndex& index, const crypto::SecretHasher& hasher,
+           const domain::Clock& clock)
+      : index_(index), hasher_(hasher), clock_(clock) {}
+
+  VerifyResult Verify(const VerifyRequest& request) const;
+  const index::KeyIndex& index() const { return index_; }
+
+ private:
+  const index::KeyIndex& index_;
+  const crypto::SecretHasher& hasher_;
+  const domain::Clock& clock_;
+};
+
+}  // namespace latchkey::service

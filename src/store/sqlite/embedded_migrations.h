@@ -1,0 +1,19 @@
+#pragma once
+// The SQL migration files of store/sqlite/migrations/, compiled into the binary. The definition
+// is generated at configure time by src/CMakeLists.txt (one raw string literal per file, in file
+// name order), so the binary never reads migrations from disk.
+
+#include <span>
+#include <string_view>
+
+namespace latchkey::store::sqlite {
+
+struct EmbeddedMigration {
+  std::string_view file_name;  // e.g. "V001__init.sql"
+  std::string_view sql;        // the file's contents
+};
+
+// Every migration file, sorted by file name. Static storage; never empty.
+std::span<const EmbeddedMigration> EmbeddedMigrations();
+
+}  // namespace latchkey::store::sqlite

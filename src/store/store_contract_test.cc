@@ -1,0 +1,854 @@
+// The Store contract (store.h), run against every backend that instantiates StoreContractTest
+// (see store_contract_test.h).
+
+#include "store/store_contract_test.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace latchkey::store {
+namespace {
+
+using domain::ApiKey;
+using domain::Namespace;
+using domain::Principal;
+using ::testing::HasSubstr;
+using ::testing::Property;
+
+auto MessageHas(const std::string& text) { return Property(&Status::message, HasSubstr(text)); }
+
+// --- Test values ---
+
+Namespace MakeNamespace(const std::string& id, const std::string& name,
+                        std::optional<std::string> parent = std::nullopt,
+                        domain::UnixMillis created_at = 1000) {
+  Namespace ns;
+  ns.id = id;
+  ns.name = name;
+  ns.kind = parent ? domain::NamespaceKind::kWorkspace : domain::NamespaceKind::kOrganization;
+  ns.parent_id = std::move(parent);
+  ns.created_at = created_at;
+  ns.updated_at = created_at;
+  return ns;
+}
+
+Principal MakePrincipal(const std::string& id, const std::string& name,
+                        const std::string& namespace_id, domain::UnixMillis created_at = 1000) {
+  Principal p;
+  p.id = id;
+  p.name = name;
+  p.namespace_id = namespace_id;
+  p.created_at = created_at;
+  p.updated_at = created_at;
+  return p;
+}
+
+// A key with every optional field unset and every list at its default.
+ApiKey MakeKey(const std::string& id, const std::string& name, const std::string& owner_id,
+               std::optional<std::string> namespace_id, domain::UnixMillis created_at = 1000) {
+  ApiKey key;
+  key.id = id;
+  key.name = name;
+  key.owner_id = owner_id;
+  key.namespace_id = std::move(namespace_id);
+  key.prefix = "lk";
+  key.hint = "lk_…" + id.substr(id.size() - std::min<std::size_t>(4, id.size()));
+  key.digest.fill(0x5a);
+  key.created_at = created_at;
+  key.created_by = owner_id;
+  key.updated_at = created_at;
+  return key;
+}
+
+// A key with every field set to a non-default value, strings in several scripts.
+ApiKey MakeFullKey(const std::string& id, const std::string& owner_id,
+                   const std::string& namespace_id) {
+  ApiKey key = MakeKey(id, "ключ 🔑 " + id, owner_id, namespace_id, 1'700'000'000'123);
+  key.description = "Beschreibung: ü, 日本語, \"quoted\", back\\slash, tab\t, newline\n";
+  key.type = domain::KeyType::kManagement;
+  key.scopes = {"raw:read:db1/table1", "predict:*", "ünïcödé:读:*"};
+  key.resources = {"algo://demos/sentiment_analysis", "algo://démos/*"};
+  key.data_access = domain::DataAccess::kReadWrite;
+  key.origins = {.native = false,
+                 .browser = true,
+                 .referrers = {"app.example.com", "*.example.com", "例子.测试"}};
+  key.allowed_ips = {"203.0.113.0/24", "2001:db8::/32"};
+  key.expires_at = 1'900'000'000'000;
+  key.rate_limit = domain::RateLimit{.limit = 100, .window_ms = 60'000};
+  key.quota = domain::Quota{.remaining = 41, .refill_interval = "monthly", .refill_amount = 1000};
+  key.meta_json = R"({"team":"ml","nested":{"list":[1,2.5,null,true],"ü":"✓"}})";
+  key.prefix = "acme_prod";
+  key.hint = "acme_prod_…Ab12";
+  for (std::size_t i = 0; i < key.digest.size(); ++i) key.digest[i] = static_cast<uint8_t>(i * 37);
+  key.digest[5] = 0x00;
+  key.digest[6] = 0xff;
+  key.status = domain::KeyStatus::kDisabled;
+  key.created_by = "pr_somebody_else";
+  key.updated_at = 1'700'000'000'456;
+  key.revoked_at = 1'700'000'000'789;
+  key.last_used_at = 1'700'000'000'999;
+  key.last_used_ip = "2001:db8::1";
+  return key;
+}
+
+// --- Helpers ---
+
+// Runs `fn` in a Read transaction and returns what it returned.
+template <typename T>
+Result<T> ReadValue(Store& store, const std::function<Result<T>(Transaction&)>& fn) {
+  std::optional<Result<T>> out;
+  Status status = store.Read([&](Transaction& tx) {
+    out.emplace(fn(tx));
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return std::move(*out);
+}
+
+Status Insert(Store& store, const Namespace& ns) {
+  return store.Write([&](Transaction& tx) { return tx.InsertNamespace(ns); });
+}
+Status Insert(Store& store, const Principal& p) {
+  return store.Write([&](Transaction& tx) { return tx.InsertPrincipal(p); });
+}
+Status Insert(Store& store, const ApiKey& key) {
+  return store.Write([&](Transaction& tx) { return tx.InsertKey(key); });
+}
+Status InsertKeys(Store& store, const std::vector<ApiKey>& keys) {
+  return store.Write([&](Transaction& tx) -> Status {
+    for (const ApiKey& key : keys) LK_RETURN_IF_ERROR(tx.InsertKey(key));
+    return Status::Ok();
+  });
+}
+
+Result<Namespace> GetNamespace(Store& store, const std::string& id) {
+  return ReadValue<Namespace>(store, [&](Transaction& tx) { return tx.GetNamespace(id); });
+}
+Result<Principal> GetPrincipal(Store& store, const std::string& id) {
+  return ReadValue<Principal>(store, [&](Transaction& tx) { return tx.GetPrincipal(id); });
+}
+Result<ApiKey> GetKey(Store& store, const std::string& id) {
+  return ReadValue<ApiKey>(store, [&](Transaction& tx) { return tx.GetKey(id); });
+}
+
+// Two organizations, "ns_a" and "ns_b", and a user in each, "pr_a" (alice) and "pr_b" (bob).
+Status SeedOwners(Store& store) {
+  return store.Write([](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.InsertNamespace(MakeNamespace("ns_a", "org-a")));
+    LK_RETURN_IF_ERROR(tx.InsertNamespace(MakeNamespace("ns_b", "org-b")));
+    LK_RETURN_IF_ERROR(tx.InsertPrincipal(MakePrincipal("pr_a", "alice", "ns_a")));
+    return tx.InsertPrincipal(MakePrincipal("pr_b", "bob", "ns_b"));
+  });
+}
+
+// `count` keys of pr_a in ns_a, inserted out of order, with created_at ties (3 keys per ms).
+std::vector<ApiKey> InsertKeysWithTies(Store& store, int count) {
+  std::vector<ApiKey> keys;
+  for (int i = 0; i < count; ++i) {
+    const int n = (i * 7) % count;  // a permutation while 7 does not divide count
+    keys.push_back(MakeKey("key_" + std::to_string(100 + n), "k" + std::to_string(n), "pr_a",
+                           "ns_a", 5000 + n / 3));
+  }
+  EXPECT_THAT(InsertKeys(store, keys), IsOk());
+  return keys;
+}
+
+// Follows next_cursor from the first page to the last; records each page's size.
+template <typename T>
+Result<std::vector<T>> ListAll(
+    Store& store, const std::function<Result<Page<T>>(Transaction&, const PageRequest&)>& list,
+    int limit, std::vector<std::size_t>* page_sizes = nullptr) {
+  std::vector<T> all;
+  PageRequest request{.cursor = "", .limit = limit};
+  for (int pages = 0; pages < 1000; ++pages) {
+    LK_ASSIGN_OR_RETURN(Page<T> page, ReadValue<Page<T>>(store, [&](Transaction& tx) {
+                          return list(tx, request);
+                        }));
+    if (page_sizes != nullptr) page_sizes->push_back(page.items.size());
+    all.insert(all.end(), page.items.begin(), page.items.end());
+    if (page.next_cursor.empty()) return all;
+    request.cursor = page.next_cursor;
+  }
+  return Internal("pagination did not end");
+}
+
+Result<std::vector<ApiKey>> ListAllKeys(Store& store, const KeyFilter& filter, int limit,
+                                        std::vector<std::size_t>* page_sizes = nullptr) {
+  return ListAll<ApiKey>(
+      store, [&](Transaction& tx, const PageRequest& page) { return tx.ListKeys(filter, page); },
+      limit, page_sizes);
+}
+
+template <typename T>
+std::vector<std::string> IdsOf(const std::vector<T>& items) {
+  std::vector<std::string> ids;
+  for (const T& item : items) ids.push_back(item.id);
+  return ids;
+}
+
+// The ids of `items` in listing order: (created_at, id) ascending.
+template <typename T>
+std::vector<std::string> IdsInListingOrder(std::vector<T> items) {
+  std::sort(items.begin(), items.end(), [](const T& a, const T& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+  });
+  return IdsOf(items);
+}
+
+// --- Namespaces ---
+
+TEST_P(StoreContractTest, NamespaceRoundTripsEveryField) {
+  Namespace top = MakeNamespace("ns_top", "Acme Corp");
+  Namespace child = MakeNamespace("ns_child", "Ünïcödé ワークスペース", "ns_top", 1234);
+  child.kind = domain::NamespaceKind::kUserGroup;
+  child.settings.app_domains = {"https://app.example.com", "https://例子.测试"};
+  child.settings.default_key_prefix = "acme";
+  child.updated_at = 5678;
+  ASSERT_THAT(Insert(store(), top), IsOk());
+  ASSERT_THAT(Insert(store(), child), IsOk());
+
+  Result<Namespace> got_top = GetNamespace(store(), "ns_top");
+  ASSERT_THAT(got_top.status(), IsOk());
+  EXPECT_EQ(*got_top, top);
+  Result<Namespace> got_child = GetNamespace(store(), "ns_child");
+  ASSERT_THAT(got_child.status(), IsOk());
+  EXPECT_EQ(*got_child, child);
+}
+
+TEST_P(StoreContractTest, GetMissingNamespaceIsNotFound) {
+  EXPECT_THAT(GetNamespace(store(), "ns_missing").status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, InsertNamespaceWithTakenIdIsConflict) {
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_1", "one")), IsOk());
+  Status status = Insert(store(), MakeNamespace("ns_1", "another name"));
+  EXPECT_THAT(status, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(status, MessageHas("ns_1"));
+}
+
+TEST_P(StoreContractTest, NamespaceNamesAreUniqueAmongSiblings) {
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_p1", "parent-1")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_p2", "parent-2")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_c1", "dev", "ns_p1")), IsOk());
+  EXPECT_THAT(Insert(store(), MakeNamespace("ns_c2", "dev", "ns_p2")), IsOk());  // another parent
+  Status status = Insert(store(), MakeNamespace("ns_c3", "dev", "ns_p1"));
+  EXPECT_THAT(status, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(status, MessageHas("'dev'"));
+}
+
+TEST_P(StoreContractTest, TopLevelNamespaceNamesAreUnique) {
+  // No parent on either side: NULL parents compare equal for uniqueness.
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_1", "acme")), IsOk());
+  Status status = Insert(store(), MakeNamespace("ns_2", "acme"));
+  EXPECT_THAT(status, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(status, MessageHas("'acme'"));
+  // A child may share a top-level namespace's name.
+  EXPECT_THAT(Insert(store(), MakeNamespace("ns_3", "acme", "ns_1")), IsOk());
+}
+
+TEST_P(StoreContractTest, InsertNamespaceWithMissingParentIsConflict) {
+  EXPECT_THAT(Insert(store(), MakeNamespace("ns_1", "orphan", "ns_missing")),
+              HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(GetNamespace(store(), "ns_1").status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, UpdateNamespaceRoundTrips) {
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_p", "parent")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_1", "before")), IsOk());
+  Namespace changed = MakeNamespace("ns_1", "after", "ns_p");
+  changed.kind = domain::NamespaceKind::kProject;
+  changed.settings = {.app_domains = {"https://a.example"}, .default_key_prefix = "px"};
+  changed.updated_at = 9999;
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateNamespace(changed); }),
+              IsOk());
+  Result<Namespace> got = GetNamespace(store(), "ns_1");
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(*got, changed);
+
+  changed.parent_id.reset();  // and back to the top level
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateNamespace(changed); }),
+              IsOk());
+  EXPECT_EQ(GetNamespace(store(), "ns_1").value(), changed);
+}
+
+TEST_P(StoreContractTest, UpdateMissingNamespaceIsNotFound) {
+  Namespace ns = MakeNamespace("ns_missing", "x");
+  EXPECT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateNamespace(ns); }),
+              HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, UpdateNamespaceToTakenNameIsConflict) {
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_1", "one")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_2", "two")), IsOk());
+  Namespace renamed = MakeNamespace("ns_2", "one");
+  EXPECT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateNamespace(renamed); }),
+              HasCode(ErrorCode::kConflict));
+  EXPECT_EQ(GetNamespace(store(), "ns_2")->name, "two");
+}
+
+TEST_P(StoreContractTest, DeleteNamespace) {
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_1", "one")), IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeleteNamespace("ns_1"); }), IsOk());
+  EXPECT_THAT(GetNamespace(store(), "ns_1").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(store().Write([](Transaction& tx) { return tx.DeleteNamespace("ns_1"); }),
+              HasCode(ErrorCode::kNotFound));
+  // The name is free again.
+  EXPECT_THAT(Insert(store(), MakeNamespace("ns_2", "one")), IsOk());
+}
+
+TEST_P(StoreContractTest, DeleteNamespaceStillReferencedIsConflict) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_app", "app")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_ws", "ws", "ns_app")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_a", "ns_b")), IsOk());
+  auto delete_ns = [&](const std::string& id) {
+    return store().Write([&](Transaction& tx) { return tx.DeleteNamespace(id); });
+  };
+  Status home_of_principal = delete_ns("ns_a");
+  EXPECT_THAT(home_of_principal, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(home_of_principal, MessageHas("ns_a"));
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeletePrincipal("pr_b"); }), IsOk());
+  EXPECT_THAT(delete_ns("ns_b"), HasCode(ErrorCode::kConflict));  // key_1 is bound to it
+  EXPECT_THAT(delete_ns("ns_app"), HasCode(ErrorCode::kConflict));  // ns_ws is its child
+
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeleteKey("key_1"); }), IsOk());
+  EXPECT_THAT(delete_ns("ns_b"), IsOk());
+  ASSERT_THAT(delete_ns("ns_ws"), IsOk());
+  EXPECT_THAT(delete_ns("ns_app"), IsOk());
+}
+
+// --- Principals ---
+
+TEST_P(StoreContractTest, PrincipalRoundTripsEveryField) {
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_a", "org")), IsOk());
+  Principal user = MakePrincipal("pr_user", "Zoë Ångström 李", "ns_a", 1111);
+  user.email = "zoë@例子.example";
+  user.superuser = true;
+  user.status = domain::PrincipalStatus::kDisabled;
+  user.updated_at = 2222;
+  Principal robot = MakePrincipal("pr_robot", "extractor-bot", "ns_a");
+  robot.kind = domain::PrincipalKind::kServiceAccount;
+  Principal homeless = MakePrincipal("pr_root", "root", "");  // no home namespace
+  for (const Principal& p : {user, robot, homeless}) {
+    ASSERT_THAT(Insert(store(), p), IsOk());
+    Result<Principal> got = GetPrincipal(store(), p.id);
+    ASSERT_THAT(got.status(), IsOk());
+    EXPECT_EQ(*got, p);
+  }
+}
+
+TEST_P(StoreContractTest, GetPrincipalByName) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  Result<Principal> bob =
+      ReadValue<Principal>(store(), [](Transaction& tx) { return tx.GetPrincipalByName("bob"); });
+  ASSERT_THAT(bob.status(), IsOk());
+  EXPECT_EQ(bob->id, "pr_b");
+  EXPECT_THAT(GetPrincipal(store(), "pr_missing").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(ReadValue<Principal>(store(), [](Transaction& tx) { return tx.GetPrincipalByName("carol"); })
+                  .status(),
+              HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, PrincipalIdAndNameAreUnique) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  Status same_id = Insert(store(), MakePrincipal("pr_a", "someone-else", "ns_a"));
+  EXPECT_THAT(same_id, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(same_id, MessageHas("pr_a"));
+  Status same_name = Insert(store(), MakePrincipal("pr_c", "alice", "ns_b"));  // names are global
+  EXPECT_THAT(same_name, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(same_name, MessageHas("'alice'"));
+}
+
+TEST_P(StoreContractTest, InsertPrincipalWithMissingNamespaceIsConflict) {
+  EXPECT_THAT(Insert(store(), MakePrincipal("pr_1", "x", "ns_missing")), HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(GetPrincipal(store(), "pr_1").status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, UpdatePrincipal) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  Principal changed = MakePrincipal("pr_a", "alice-2", "ns_b", 1000);
+  changed.kind = domain::PrincipalKind::kServiceAccount;
+  changed.email = "a@example.com";
+  changed.status = domain::PrincipalStatus::kDisabled;
+  changed.superuser = true;
+  changed.updated_at = 3000;
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdatePrincipal(changed); }),
+              IsOk());
+  EXPECT_EQ(GetPrincipal(store(), "pr_a").value(), changed);
+
+  Principal missing = MakePrincipal("pr_missing", "m", "ns_a");
+  EXPECT_THAT(store().Write([&](Transaction& tx) { return tx.UpdatePrincipal(missing); }),
+              HasCode(ErrorCode::kNotFound));
+  Principal clash = MakePrincipal("pr_b", "alice-2", "ns_b");
+  EXPECT_THAT(store().Write([&](Transaction& tx) { return tx.UpdatePrincipal(clash); }),
+              HasCode(ErrorCode::kConflict));
+  Principal dangling = MakePrincipal("pr_b", "bob", "ns_missing");
+  EXPECT_THAT(store().Write([&](Transaction& tx) { return tx.UpdatePrincipal(dangling); }),
+              HasCode(ErrorCode::kConflict));
+}
+
+TEST_P(StoreContractTest, DeletePrincipal) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_a", "ns_a")), IsOk());
+  auto delete_principal = [&](const std::string& id) {
+    return store().Write([&](Transaction& tx) { return tx.DeletePrincipal(id); });
+  };
+  Status owns_keys = delete_principal("pr_a");
+  EXPECT_THAT(owns_keys, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(owns_keys, MessageHas("pr_a"));
+  EXPECT_THAT(GetPrincipal(store(), "pr_a").status(), IsOk());
+
+  // What the service does: the principal's keys first, in the same transaction.
+  ASSERT_THAT(store().Write([](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.DeleteKey("key_1"));
+    return tx.DeletePrincipal("pr_a");
+  }),
+              IsOk());
+  EXPECT_THAT(GetPrincipal(store(), "pr_a").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(delete_principal("pr_a"), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(Insert(store(), MakePrincipal("pr_new", "alice", "ns_a")), IsOk());  // name is free again
+}
+
+// --- API keys ---
+
+TEST_P(StoreContractTest, KeyRoundTripsEveryField) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ApiKey key = MakeFullKey("key_full", "pr_a", "ns_b");
+  ASSERT_THAT(Insert(store(), key), IsOk());
+  Result<ApiKey> got = GetKey(store(), "key_full");
+  ASSERT_THAT(got.status(), IsOk());
+  EXPECT_EQ(*got, key);
+}
+
+TEST_P(StoreContractTest, KeyRoundTripsWithOptionalFieldsUnset) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ApiKey personal = MakeKey("key_personal", "pat", "pr_a", std::nullopt);
+  personal.type = domain::KeyType::kPersonal;
+  personal.resources = {};
+  personal.origins.referrers = {};
+  ApiKey quota_without_refill = MakeKey("key_quota", "q", "pr_a", "ns_a");
+  quota_without_refill.quota = domain::Quota{.remaining = 0};
+  quota_without_refill.rate_limit = domain::RateLimit{};
+  quota_without_refill.expires_at = 0;  // set, at the epoch: not the same as unset
+  for (const ApiKey& key : {personal, quota_without_refill}) {
+    ASSERT_THAT(Insert(store(), key), IsOk());
+    Result<ApiKey> got = GetKey(store(), key.id);
+    ASSERT_THAT(got.status(), IsOk());
+    EXPECT_EQ(*got, key);
+  }
+}
+
+TEST_P(StoreContractTest, EveryDigestByteValueRoundTrips) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::vector<ApiKey> keys;
+  for (int k = 0; k < 8; ++k) {
+    ApiKey key = MakeKey("key_d" + std::to_string(k), "d" + std::to_string(k), "pr_a", "ns_a");
+    for (int i = 0; i < 32; ++i) key.digest[i] = static_cast<uint8_t>(k * 32 + i);
+    keys.push_back(key);
+  }
+  ASSERT_THAT(store().Write([&](Transaction& tx) -> Status {
+    for (const ApiKey& key : keys) LK_RETURN_IF_ERROR(tx.InsertKey(key));
+    return Status::Ok();
+  }),
+              IsOk());
+  for (const ApiKey& key : keys) EXPECT_EQ(GetKey(store(), key.id)->digest, key.digest) << key.id;
+}
+
+TEST_P(StoreContractTest, KeyIdAndNamePerOwnerAreUnique) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_1", "ci", "pr_a", "ns_a")), IsOk());
+  Status same_id = Insert(store(), MakeKey("key_1", "other", "pr_a", "ns_a"));
+  EXPECT_THAT(same_id, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(same_id, MessageHas("key_1"));
+  Status same_name = Insert(store(), MakeKey("key_2", "ci", "pr_a", "ns_b"));
+  EXPECT_THAT(same_name, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(same_name, MessageHas("'ci'"));
+  EXPECT_THAT(Insert(store(), MakeKey("key_3", "ci", "pr_b", "ns_a")), IsOk());  // another owner
+}
+
+TEST_P(StoreContractTest, InsertKeyWithMissingReferenceIsConflict) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  EXPECT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_missing", "ns_a")), HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(Insert(store(), MakeKey("key_2", "k", "pr_a", "ns_missing")), HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(GetKey(store(), "key_1").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetKey(store(), "key_2").status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, UpdateKeyReplacesEveryField) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_1", "plain", "pr_a", "ns_a")), IsOk());
+  ApiKey changed = MakeFullKey("key_1", "pr_b", "ns_b");
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateKey(changed); }), IsOk());
+  EXPECT_EQ(GetKey(store(), "key_1").value(), changed);
+
+  ApiKey cleared = MakeKey("key_1", "plain", "pr_a", std::nullopt);  // optionals back to unset
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateKey(cleared); }), IsOk());
+  EXPECT_EQ(GetKey(store(), "key_1").value(), cleared);
+}
+
+TEST_P(StoreContractTest, UpdateKeyFailures) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_1", "one", "pr_a", "ns_a")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_2", "two", "pr_a", "ns_a")), IsOk());
+  auto update = [&](const ApiKey& key) {
+    return store().Write([&](Transaction& tx) { return tx.UpdateKey(key); });
+  };
+  EXPECT_THAT(update(MakeKey("key_missing", "x", "pr_a", "ns_a")), HasCode(ErrorCode::kNotFound));
+  Status clash = update(MakeKey("key_2", "one", "pr_a", "ns_a"));
+  EXPECT_THAT(clash, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(clash, MessageHas("'one'"));
+  EXPECT_THAT(update(MakeKey("key_2", "two", "pr_missing", "ns_a")),
+              HasCode(ErrorCode::kConflict));
+  EXPECT_EQ(GetKey(store(), "key_2")->name, "two");
+}
+
+TEST_P(StoreContractTest, DeleteKey) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_a", "ns_a")), IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeleteKey("key_1"); }), IsOk());
+  EXPECT_THAT(GetKey(store(), "key_1").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(store().Write([](Transaction& tx) { return tx.DeleteKey("key_1"); }),
+              HasCode(ErrorCode::kNotFound));
+  // "Deleting it and creating a new key with that name brings it back" (DESIGN §1).
+  EXPECT_THAT(Insert(store(), MakeKey("key_2", "k", "pr_a", "ns_a")), IsOk());
+}
+
+// --- Settings ---
+
+TEST_P(StoreContractTest, Settings) {
+  EXPECT_THAT(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("missing"); })
+                  .status(),
+              HasCode(ErrorCode::kNotFound));
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.PutSetting("initialized_at", "1"); }),
+              IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.PutSetting("initialized_at", "2"); }),
+              IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.PutSetting("empty", ""); }), IsOk());
+  EXPECT_EQ(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("initialized_at"); })
+                .value(),
+            "2");
+  EXPECT_EQ(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("empty"); }).value(),
+            "");
+}
+
+// --- Transactions ---
+
+TEST_P(StoreContractTest, WriteSeesItsOwnChangesAndCommits) {
+  ASSERT_THAT(store().Write([](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.InsertNamespace(MakeNamespace("ns_1", "one")));
+    LK_ASSIGN_OR_RETURN(Namespace ns, tx.GetNamespace("ns_1"));
+    EXPECT_EQ(ns.name, "one");
+    return tx.InsertPrincipal(MakePrincipal("pr_1", "p", "ns_1"));
+  }),
+              IsOk());
+  EXPECT_THAT(GetNamespace(store(), "ns_1").status(), IsOk());
+  EXPECT_THAT(GetPrincipal(store(), "pr_1").status(), IsOk());
+}
+
+TEST_P(StoreContractTest, WriteRollsBackEverythingWhenFnFails) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  Status status = store().Write([](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.InsertNamespace(MakeNamespace("ns_new", "new")));
+    LK_RETURN_IF_ERROR(tx.InsertPrincipal(MakePrincipal("pr_new", "new", "ns_new")));
+    LK_RETURN_IF_ERROR(tx.InsertKey(MakeKey("key_new", "new", "pr_new", "ns_new")));
+    LK_RETURN_IF_ERROR(tx.UpdatePrincipal(MakePrincipal("pr_a", "renamed", "ns_a")));
+    LK_RETURN_IF_ERROR(tx.DeletePrincipal("pr_b"));
+    LK_RETURN_IF_ERROR(tx.PutSetting("s", "v"));
+    return PermissionDenied("changed my mind");
+  });
+  EXPECT_THAT(status, HasCode(ErrorCode::kPermissionDenied));
+  EXPECT_EQ(status.message(), "changed my mind");  // fn's status, as is
+
+  EXPECT_THAT(GetNamespace(store(), "ns_new").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetPrincipal(store(), "pr_new").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetKey(store(), "key_new").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_EQ(GetPrincipal(store(), "pr_a")->name, "alice");
+  EXPECT_THAT(GetPrincipal(store(), "pr_b").status(), IsOk());
+  EXPECT_THAT(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("s"); }).status(),
+              HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_a", "ns_a")), IsOk());
+  Status status = store().Read([](Transaction& tx) {
+    EXPECT_THAT(tx.InsertNamespace(MakeNamespace("ns_x", "x")), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.UpdateNamespace(MakeNamespace("ns_a", "x")), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.DeleteNamespace("ns_b"), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.InsertPrincipal(MakePrincipal("pr_x", "x", "ns_a")),
+                HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.UpdatePrincipal(MakePrincipal("pr_a", "x", "ns_a")),
+                HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.DeletePrincipal("pr_b"), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.InsertKey(MakeKey("key_x", "x", "pr_a", "ns_a")),
+                HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.UpdateKey(MakeKey("key_1", "x", "pr_a", "ns_a")),
+                HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.DeleteKey("key_1"), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.PutSetting("s", "v"), HasCode(ErrorCode::kInternal));
+    return Status::Ok();
+  });
+  EXPECT_THAT(status, IsOk());
+  EXPECT_THAT(GetNamespace(store(), "ns_x").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_EQ(GetNamespace(store(), "ns_a")->name, "org-a");
+  EXPECT_THAT(GetNamespace(store(), "ns_b").status(), IsOk());
+  EXPECT_THAT(GetPrincipal(store(), "pr_b").status(), IsOk());
+  EXPECT_EQ(GetKey(store(), "key_1")->name, "k");
+}
+
+TEST_P(StoreContractTest, ReadReturnsFnStatus) {
+  Status status = store().Read([](Transaction&) { return Unavailable("from fn"); });
+  EXPECT_THAT(status, HasCode(ErrorCode::kUnavailable));
+  EXPECT_EQ(status.message(), "from fn");
+}
+
+// --- Listings ---
+
+TEST_P(StoreContractTest, KeysPageInCreatedAtIdOrderWithoutGapsOrDuplicates) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::vector<ApiKey> keys = InsertKeysWithTies(store(), 25);
+  std::vector<std::size_t> page_sizes;
+  Result<std::vector<ApiKey>> listed = ListAllKeys(store(), {}, 10, &page_sizes);
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_EQ(page_sizes, (std::vector<std::size_t>{10, 10, 5}));
+  EXPECT_EQ(IdsOf(*listed), IdsInListingOrder(keys));
+  EXPECT_EQ(listed->front(), GetKey(store(), listed->front().id).value());  // full rows, not just ids
+}
+
+TEST_P(StoreContractTest, LastFullPageHasNoCursor) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  InsertKeysWithTies(store(), 20);
+  std::vector<std::size_t> page_sizes;
+  ASSERT_THAT(ListAllKeys(store(), {}, 10, &page_sizes).status(), IsOk());
+  EXPECT_EQ(page_sizes, (std::vector<std::size_t>{10, 10}));  // no empty third page
+}
+
+TEST_P(StoreContractTest, EmptyListingHasNoCursor) {
+  Result<Page<ApiKey>> page = ReadValue<Page<ApiKey>>(store(), 
+      [](Transaction& tx) { return tx.ListKeys({}, PageRequest{.cursor = "", .limit = 10}); });
+  ASSERT_THAT(page.status(), IsOk());
+  EXPECT_TRUE(page->items.empty());
+  EXPECT_EQ(page->next_cursor, "");
+}
+
+TEST_P(StoreContractTest, CursorSurvivesInsertsBetweenPages) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::vector<ApiKey> keys = InsertKeysWithTies(store(), 10);
+  Result<Page<ApiKey>> first = ReadValue<Page<ApiKey>>(store(), 
+      [](Transaction& tx) { return tx.ListKeys({}, PageRequest{.cursor = "", .limit = 4}); });
+  ASSERT_THAT(first.status(), IsOk());
+  ApiKey late = MakeKey("key_late", "late", "pr_a", "ns_a", 9999);
+  ASSERT_THAT(Insert(store(), late), IsOk());
+  keys.push_back(late);
+
+  std::vector<ApiKey> all = first->items;
+  std::string cursor = first->next_cursor;
+  while (!cursor.empty()) {
+    Result<Page<ApiKey>> page = ReadValue<Page<ApiKey>>(store(), [&](Transaction& tx) {
+      return tx.ListKeys({}, PageRequest{.cursor = cursor, .limit = 4});
+    });
+    ASSERT_THAT(page.status(), IsOk());
+    all.insert(all.end(), page->items.begin(), page->items.end());
+    cursor = page->next_cursor;
+  }
+  EXPECT_EQ(IdsOf(all), IdsInListingOrder(keys));
+}
+
+TEST_P(StoreContractTest, KeyFiltersCombineWithAnd) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::vector<ApiKey> keys;
+  const domain::KeyStatus statuses[] = {domain::KeyStatus::kActive, domain::KeyStatus::kDisabled,
+                                        domain::KeyStatus::kRevoked};
+  const domain::KeyType types[] = {domain::KeyType::kStandard, domain::KeyType::kManagement};
+  for (int i = 0; i < 36; ++i) {
+    ApiKey key = MakeKey("key_" + std::to_string(1000 + i), "k" + std::to_string(i),
+                         i % 2 ? "pr_a" : "pr_b", (i / 2) % 2 ? "ns_a" : "ns_b", 100 + i);
+    key.status = statuses[(i / 4) % 3];
+    key.type = types[(i / 12) % 2];
+    keys.push_back(key);
+  }
+  ASSERT_THAT(store().Write([&](Transaction& tx) -> Status {
+    for (const ApiKey& key : keys) LK_RETURN_IF_ERROR(tx.InsertKey(key));
+    return Status::Ok();
+  }),
+              IsOk());
+  const KeyFilter filters[] = {
+      {},
+      {.namespace_id = "ns_a"},
+      {.owner_id = "pr_b"},
+      {.status = domain::KeyStatus::kRevoked},
+      {.type = domain::KeyType::kManagement},
+      {.namespace_id = "ns_b", .owner_id = "pr_a", .status = domain::KeyStatus::kActive},
+      {.namespace_id = "ns_a",
+       .owner_id = "pr_a",
+       .status = domain::KeyStatus::kDisabled,
+       .type = domain::KeyType::kStandard},
+      {.namespace_id = "ns_missing"},
+  };
+  for (const KeyFilter& filter : filters) {
+    std::vector<ApiKey> expected;
+    std::copy_if(keys.begin(), keys.end(), std::back_inserter(expected), [&](const ApiKey& k) {
+      return (!filter.namespace_id || k.namespace_id == filter.namespace_id) &&
+             (!filter.owner_id || k.owner_id == *filter.owner_id) &&
+             (!filter.status || k.status == *filter.status) &&
+             (!filter.type || k.type == *filter.type);
+    });
+    Result<std::vector<ApiKey>> listed = ListAllKeys(store(), filter, 3);
+    ASSERT_THAT(listed.status(), IsOk());
+    EXPECT_EQ(IdsOf(*listed), IdsInListingOrder(expected));
+    Result<std::int64_t> count =
+        ReadValue<std::int64_t>(store(), [&](Transaction& tx) { return tx.CountKeys(filter); });
+    ASSERT_THAT(count.status(), IsOk());
+    EXPECT_EQ(*count, static_cast<std::int64_t>(expected.size()));
+  }
+}
+
+TEST_P(StoreContractTest, NamespaceFiltersAndPagination) {
+  std::vector<Namespace> all;
+  all.push_back(MakeNamespace("ns_p1", "p1", std::nullopt, 1));
+  all.push_back(MakeNamespace("ns_p2", "p2", std::nullopt, 2));
+  for (int i = 0; i < 12; ++i) {
+    Namespace ns = MakeNamespace("ns_c" + std::to_string(10 + i), "c" + std::to_string(i),
+                                 i % 3 ? "ns_p1" : "ns_p2", 50 - i);
+    ns.kind = i % 2 ? domain::NamespaceKind::kUserGroup : domain::NamespaceKind::kWorkspace;
+    all.push_back(ns);
+  }
+  for (const Namespace& ns : all) ASSERT_THAT(Insert(store(), ns), IsOk());
+  const NamespaceFilter filters[] = {
+      {},
+      {.parent_id = "ns_p1"},
+      {.kind = domain::NamespaceKind::kOrganization},
+      {.parent_id = "ns_p1", .kind = domain::NamespaceKind::kUserGroup},
+  };
+  for (const NamespaceFilter& filter : filters) {
+    std::vector<Namespace> expected;
+    std::copy_if(all.begin(), all.end(), std::back_inserter(expected), [&](const Namespace& ns) {
+      return (!filter.parent_id || ns.parent_id == filter.parent_id) &&
+             (!filter.kind || ns.kind == *filter.kind);
+    });
+    Result<std::vector<Namespace>> listed = ListAll<Namespace>(store(), 
+        [&](Transaction& tx, const PageRequest& p) { return tx.ListNamespaces(filter, p); }, 4);
+    ASSERT_THAT(listed.status(), IsOk());
+    EXPECT_EQ(IdsOf(*listed), IdsInListingOrder(expected));
+  }
+}
+
+TEST_P(StoreContractTest, PrincipalFiltersAndPagination) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::vector<Principal> all = {GetPrincipal(store(), "pr_a").value(), GetPrincipal(store(), "pr_b").value()};
+  for (int i = 0; i < 14; ++i) {
+    Principal p = MakePrincipal("pr_" + std::to_string(10 + i), "user" + std::to_string(i),
+                                i % 2 ? "ns_a" : "ns_b", 2000 - (i % 4));
+    p.kind = i % 3 ? domain::PrincipalKind::kUser : domain::PrincipalKind::kServiceAccount;
+    p.status = i % 5 ? domain::PrincipalStatus::kActive : domain::PrincipalStatus::kDisabled;
+    all.push_back(p);
+    ASSERT_THAT(Insert(store(), p), IsOk());
+  }
+  const PrincipalFilter filters[] = {
+      {},
+      {.namespace_id = "ns_a"},
+      {.kind = domain::PrincipalKind::kServiceAccount},
+      {.status = domain::PrincipalStatus::kDisabled},
+      {.namespace_id = "ns_b",
+       .kind = domain::PrincipalKind::kUser,
+       .status = domain::PrincipalStatus::kActive},
+  };
+  for (const PrincipalFilter& filter : filters) {
+    std::vector<Principal> expected;
+    std::copy_if(all.begin(), all.end(), std::back_inserter(expected), [&](const Principal& p) {
+      return (!filter.namespace_id || p.namespace_id == *filter.namespace_id) &&
+             (!filter.kind || p.kind == *filter.kind) &&
+             (!filter.status || p.status == *filter.status);
+    });
+    Result<std::vector<Principal>> listed = ListAll<Principal>(store(), 
+        [&](Transaction& tx, const PageRequest& p) { return tx.ListPrincipals(filter, p); }, 3);
+    ASSERT_THAT(listed.status(), IsOk());
+    EXPECT_EQ(IdsOf(*listed), IdsInListingOrder(expected));
+  }
+}
+
+TEST_P(StoreContractTest, UndecodableCursorIsInvalidArgument) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  const std::string bad_cursors[] = {"zz", "abc", "not a cursor!", "6e6f636f6c6f6e" /*nocolon*/,
+                                     "3a6b6579" /*":key"*/, std::string(2000, 'a')};
+  for (const std::string& cursor : bad_cursors) {
+    const PageRequest page{.cursor = cursor, .limit = 10};
+    Status status = store().Read([&](Transaction& tx) {
+      EXPECT_THAT(tx.ListKeys({}, page).status(), HasCode(ErrorCode::kInvalidArgument)) << cursor;
+      EXPECT_THAT(tx.ListPrincipals({}, page).status(), HasCode(ErrorCode::kInvalidArgument));
+      EXPECT_THAT(tx.ListNamespaces({}, page).status(), HasCode(ErrorCode::kInvalidArgument));
+      Status s = tx.ListKeys({}, page).status();
+      EXPECT_THAT(s, MessageHas("invalid cursor"));
+      return Status::Ok();
+    });
+    EXPECT_THAT(status, IsOk());
+  }
+}
+
+// --- Streaming ---
+
+TEST_P(StoreContractTest, ForEachKeyVisitsEveryKeyOnce) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::vector<ApiKey> keys = {MakeFullKey("key_1", "pr_a", "ns_a"),
+                              MakeKey("key_2", "two", "pr_b", std::nullopt),
+                              MakeKey("key_3", "three", "pr_a", "ns_b")};
+  for (const ApiKey& key : keys) ASSERT_THAT(Insert(store(), key), IsOk());
+  std::vector<ApiKey> seen;
+  ASSERT_THAT(store().ForEachKey([&](const ApiKey& key) {
+    seen.push_back(key);
+    return Status::Ok();
+  }),
+              IsOk());
+  auto by_id = [](const ApiKey& a, const ApiKey& b) { return a.id < b.id; };
+  std::sort(seen.begin(), seen.end(), by_id);
+  EXPECT_EQ(seen, keys);
+}
+
+TEST_P(StoreContractTest, ForEachPrincipalVisitsEveryPrincipalOnce) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::multiset<std::string> seen;
+  ASSERT_THAT(store().ForEachPrincipal([&](const Principal& p) {
+    seen.insert(p.id);
+    EXPECT_EQ(p, GetPrincipal(store(), p.id).value());
+    return Status::Ok();
+  }),
+              IsOk());
+  EXPECT_EQ(seen, (std::multiset<std::string>{"pr_a", "pr_b"}));
+}
+
+TEST_P(StoreContractTest, ForEachStopsAtFirstCallbackError) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_THAT(Insert(store(), MakeKey("key_" + std::to_string(i), std::to_string(i), "pr_a", "ns_a")),
+                IsOk());
+  }
+  int calls = 0;
+  Status keys = store().ForEachKey([&](const ApiKey&) {
+    return ++calls == 3 ? Status(ErrorCode::kTooLarge, "enough") : Status::Ok();
+  });
+  EXPECT_THAT(keys, HasCode(ErrorCode::kTooLarge));
+  EXPECT_EQ(keys.message(), "enough");
+  EXPECT_EQ(calls, 3);
+
+  calls = 0;
+  Status principals = store().ForEachPrincipal([&](const Principal&) {
+    ++calls;
+    return NotFound("stop");
+  });
+  EXPECT_THAT(principals, HasCode(ErrorCode::kNotFound));
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_P(StoreContractTest, ForEachOnEmptyStoreCallsNothing) {
+  int calls = 0;
+  EXPECT_THAT(store().ForEachKey([&](const ApiKey&) { return ++calls, Status::Ok(); }), IsOk());
+  EXPECT_THAT(store().ForEachPrincipal([&](const Principal&) { return ++calls, Status::Ok(); }),
+              IsOk());
+  EXPECT_EQ(calls, 0);
+}
+
+}  // namespace
+}  // namespace latchkey::store

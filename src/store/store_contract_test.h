@@ -1,0 +1,55 @@
+#pragma once
+// StoreContractTest: the behaviour of store.h that every Store backend must show, as one
+// value-parameterized GoogleTest suite (the tests are in store_contract_test.cc). A backend runs
+// it by instantiating the suite with a factory that returns a fresh, empty store for each test:
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
+//                            ::testing::Values(StoreFactory([] { return MakeScratchStore(); })));
+//
+// The factory owns whatever the store needs (a temporary file, a scratch schema) through the
+// returned object: destroying the store must clean up after it.
+// Thread-safety: as GoogleTest; one test at a time per fixture.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <ostream>
+
+#include "domain/result.h"
+#include "store/store.h"
+
+namespace latchkey {
+
+// Readable failure output for EXPECT_THAT(status, ...).
+inline void PrintTo(const Status& status, std::ostream* os) {
+  *os << ErrorCodeName(status.code());
+  if (!status.message().empty()) *os << ": " << status.message();
+}
+
+}  // namespace latchkey
+
+namespace latchkey::store {
+
+using StoreFactory = std::function<std::unique_ptr<Store>()>;
+
+MATCHER(IsOk, "is OK") { return arg.ok(); }
+
+MATCHER_P(HasCode, code, "has error code " + std::string(ErrorCodeName(code))) {
+  return arg.code() == code;
+}
+
+class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam()();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  Store& store() { return *store_; }
+
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace latchkey::store
