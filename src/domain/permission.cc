@@ -10,14 +10,13 @@ bool IsSegmentChar(char c) {
          c == '-' || c == '.' || c == '/';
 }
 
-// A segment is non-empty, of segment characters, with `*` only as its last character; `*` may
-// end a segment only when it is the last one (`raw:*`, `raw:read:db1/*`).
+// A segment is non-empty and made of segment characters; `*` may only end the last segment,
+// as the whole segment or after a prefix (`raw:*`, `raw:read:db1/*`).
 bool IsValidSegment(std::string_view seg, bool last) {
   if (seg.empty()) return false;
   for (std::size_t i = 0; i < seg.size(); ++i) {
     if (seg[i] == '*') {
-      if (i + 1 != seg.size()) return false;
-      if (!last && seg.size() != 1) return false;
+      if (!last || i + 1 != seg.size()) return false;
     } else if (!IsSegmentChar(seg[i])) {
       return false;
     }
