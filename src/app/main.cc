@@ -6,9 +6,33 @@
 
 namespace {
 
+// Applies `key = value` settings from a TOML/INI file (read by CLI11's own parser) to the
+// options of `command` that neither the command line nor the environment has set: precedence
+// is command line, then environment, then file. The settings may stand at the top or in a
+// section named after the command ([serve]). Throws CLI::ConfigError on an unknown key.
+void ApplyConfigFile(CLI::App& command, const std::string& path) {
+  for (const CLI::ConfigItem& item : CLI::ConfigTOML().from_file(path)) {
+    bool in_own_section = item.parents.empty() ||
+                          (item.parents.size() == 1 && item.parents[0] == command.get_name());
+    if (item.name == "++" || item.name == "--") continue;  // section markers
+    if (!in_own_section || item.name == "config") {
+      throw CLI::ConfigError("unknown setting '" + item.fullname() + "' in " + path);
+    }
+    CLI::Option* option = command.get_option_no_throw("--" + item.name);
+    if (option == nullptr) {
+      throw CLI::ConfigError("unknown setting '" + item.name + "' in " + path);
+    }
+    if (option->count() > 0) continue;
+    option->add_result(item.inputs);
+    option->run_callback();
+  }
+}
+
 void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
   CLI::App* serve = app.add_subcommand("serve", "Run the latchkey server");
-  serve->set_config("--config", "", "Read options from a TOML/INI file (key = value)");
+  auto* config = serve->add_option("--config", "Read options from a file of key = value lines")
+                     ->envname("LATCHKEY_CONFIG")
+                     ->check(CLI::ExistingFile);
   serve->add_option("--data", o.data_dir, "Data directory (created and initialized if new)")
       ->envname("LATCHKEY_DATA")
       ->capture_default_str();
@@ -31,7 +55,10 @@ void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
       ->envname("LATCHKEY_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
-  serve->callback([&o, exit_code] { *exit_code = latchkey::app::RunServe(o); });
+  serve->callback([serve, config, &o, exit_code] {
+    if (config->count() > 0) ApplyConfigFile(*serve, config->as<std::string>());
+    *exit_code = latchkey::app::RunServe(o);
+  });
 }
 
 void AddInit(CLI::App& app, std::string& data_dir, bool& json, int* exit_code) {
