@@ -34,18 +34,18 @@ std::string BasePath(std::string_view encoded_path) {
 }  // namespace
 
 Result<ServerAddress> ParseServerAddress(std::string_view url) {
+  // An address with user info may hold a password: it is not repeated in messages.
+  std::string invalid = url.find('@') != std::string_view::npos
+                            ? "invalid address"
+                            : "invalid address '" + std::string(url) + "'";
   std::string text(url);
   if (text.find("://") == std::string::npos) text = "http://" + text;
   auto parsed = urls::parse_uri(text);
-  if (!parsed) return InvalidArgument("invalid address '" + std::string(url) + "'");
+  if (!parsed) return InvalidArgument(invalid);
   const urls::url_view& u = *parsed;
-  if (std::string why = Unsupported(u); !why.empty()) {
-    return InvalidArgument("invalid address '" + std::string(url) + "': " + why);
-  }
+  if (std::string why = Unsupported(u); !why.empty()) return InvalidArgument(invalid + ": " + why);
   std::string port = u.has_port() ? std::string(u.port()) : "80";
-  if (!ValidPort(port)) {
-    return InvalidArgument("invalid address '" + std::string(url) + "': bad port '" + port + "'");
-  }
+  if (!ValidPort(port)) return InvalidArgument(invalid + ": bad port '" + port + "'");
   ServerAddress address;
   address.display = std::string(url);
   address.host = u.host_type() == urls::host_type::name ? std::string(u.host())

@@ -59,5 +59,14 @@ TEST(ServerAddress, ExplainsAnUnsupportedScheme) {
   EXPECT_NE(a.status().message().find("only http:// is supported"), std::string::npos);
 }
 
+TEST(ServerAddress, DoesNotRepeatAPasswordInTheAddress) {
+  for (const char* bad : {"http://admin:hunter2@keys.example.com", "http://admin:hun ter2@x"}) {
+    Result<ServerAddress> a = ParseServerAddress(bad);
+    ASSERT_FALSE(a.ok());
+    EXPECT_EQ(a.status().message().find("hunter2"), std::string::npos) << a.status().message();
+    EXPECT_EQ(a.status().message().find("hun ter2"), std::string::npos) << a.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace latchkey::cli

@@ -131,16 +131,17 @@ Printer PrintList(Resource resource) {
       runner.PrintJson(reply);
       return 0;
     }
+    static const json::array kNoItems;
     const json::object& page = AsObject(reply);
     const json::value* items = page.if_contains("items");
     const json::value* cursor = page.if_contains("next_cursor");
-    runner.Out(RenderList(resource, items && items->is_array() ? items->get_array() : json::array{},
+    runner.Out(RenderList(resource, items && items->is_array() ? items->get_array() : kNoItems,
                           cursor && cursor->is_string() ? cursor->get_string() : ""));
     return 0;
   };
 }
 
-Printer PrintDeleted(std::string what, std::shared_ptr<const std::string> id) {
+Printer PrintDeleted(std::string what, const std::shared_ptr<const std::string>& id) {
   return [what = std::move(what), id](Runner& runner, const Reply& reply) {
     if (runner.json()) {
       runner.PrintJson(reply);
@@ -235,7 +236,7 @@ CLI::App& AddGroup(CLI::App& app, const std::string& name, const std::string& de
   return *group;
 }
 
-void AddGetCommand(CLI::App& group, const SharedPtr& shared, std::string collection,
+void AddGetCommand(CLI::App& group, const SharedPtr& shared, const std::string& collection,
                    const std::string& what) {
   Leaf leaf = AddLeaf(group, "get", "Show one " + what);
   auto id = AddId(leaf, what);
@@ -244,7 +245,7 @@ void AddGetCommand(CLI::App& group, const SharedPtr& shared, std::string collect
   });
 }
 
-void AddDeleteCommand(CLI::App& group, const SharedPtr& shared, std::string collection,
+void AddDeleteCommand(CLI::App& group, const SharedPtr& shared, const std::string& collection,
                       const std::string& what, const std::string& description) {
   Leaf leaf = AddLeaf(group, "delete", description);
   auto id = AddId(leaf, what);
@@ -259,7 +260,7 @@ struct Filter {
   std::string description;
 };
 
-void AddListCommand(CLI::App& group, const SharedPtr& shared, std::string collection,
+void AddListCommand(CLI::App& group, const SharedPtr& shared, const std::string& collection,
                     Resource resource, const std::vector<Filter>& filters) {
   Leaf leaf = AddLeaf(group, "list", "List " + collection + ", in creation order");
   auto args = std::make_shared<ListArgs>();
@@ -444,7 +445,7 @@ void AddKeysUpdate(CLI::App& group, const SharedPtr& shared) {
   });
 }
 
-void AddKeysAction(CLI::App& group, const SharedPtr& shared, std::string action,
+void AddKeysAction(CLI::App& group, const SharedPtr& shared, const std::string& action,
                    const std::string& description) {
   Leaf leaf = AddLeaf(group, action, description);
   auto id = AddId(leaf, "key");
@@ -489,9 +490,9 @@ void AddKeys(CLI::App& app, const SharedPtr& shared) {
 // ---- the default environment -----------------------------------------------------------------
 
 std::optional<std::string> ReadKeyFromStdin() {
-  const bool tty = isatty(STDIN_FILENO) == 1;
+  bool tty = isatty(STDIN_FILENO) == 1;
   termios saved{};
-  const bool hide = tty && tcgetattr(STDIN_FILENO, &saved) == 0;
+  bool hide = tty && tcgetattr(STDIN_FILENO, &saved) == 0;
   if (tty) std::cerr << "key: " << std::flush;
   if (hide) {
     termios quiet = saved;
@@ -499,7 +500,7 @@ std::optional<std::string> ReadKeyFromStdin() {
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
   std::string line;
-  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  bool got = static_cast<bool>(std::getline(std::cin, line));
   if (hide) {
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
     std::cerr << "\n";

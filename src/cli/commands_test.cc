@@ -106,7 +106,7 @@ TEST_F(CommandsTest, FlagsWinOverTheEnvironment) {
 }
 
 TEST_F(CommandsTest, JsonPrintsTheServerBodyExactly) {
-  const std::string body = R"({"id": "ns_1",   "name": "acme"})";
+  std::string body = R"({"id": "ns_1",   "name": "acme"})";
   transport_.Answer(200, body);
   EXPECT_EQ(Run({"namespaces", "get", "ns_1", "--json"}), 0);
   EXPECT_EQ(out_.str(), body + "\n");
@@ -149,7 +149,7 @@ TEST_F(CommandsTest, KeysCreateShowsTheSecretOnce) {
   EXPECT_EQ(request.body,
             R"({"name":"billing","namespace":"ns_1","scopes":["raw:read","raw:write"],)"
             R"("expires_at":"2026-12-22T10:00:00.000Z","meta":{"team":"b"}})");
-  const std::string out = out_.str();
+  std::string out = out_.str();
   EXPECT_NE(out.find("id:         key_1\n"), std::string::npos) << out;
   EXPECT_NE(out.find("you will not see this again"), std::string::npos) << out;
   EXPECT_EQ(out.find("lk_NEWSECRET"), out.rfind("lk_NEWSECRET")) << out;
@@ -331,7 +331,7 @@ TEST_F(CommandsTest, ATokenWithControlCharactersIsRefusedUnsent) {
 // when a (broken) server echoes it back.
 TEST_F(CommandsTest, TheTokenNeverAppearsInAnyOutput) {
   setenv("LATCHKEY_TOKEN", std::string(kToken).c_str(), 1);
-  const std::string echo = std::string(kToken);
+  std::string echo = std::string(kToken);
   transport_.Answer(200, R"({"principal": {"id": "pr_1", "name": ")" + echo + R"("}})");
   transport_.Answer(401, R"({"error": {"code": "unauthenticated", "message": "bad )" + echo +
                              R"(", "field": ")" + echo + R"("}})");

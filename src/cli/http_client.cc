@@ -69,8 +69,8 @@ class Exchange {
     resolve_timer_.expires_after(timeouts_.connect);
     resolve_timer_.async_wait([this](error_code ec) { OnResolveDeadline(ec); });
     resolver_.async_resolve(address_.host, address_.port,
-                            [this](error_code ec, tcp::resolver::results_type results) {
-                              OnResolve(ec, std::move(results));
+                            [this](error_code ec, const tcp::resolver::results_type& results) {
+                              OnResolve(ec, results);
                             });
     ioc_.run();
     if (failure_) return *failure_;
@@ -84,7 +84,7 @@ class Exchange {
     resolver_.cancel();
   }
 
-  void OnResolve(error_code ec, tcp::resolver::results_type results) {
+  void OnResolve(error_code ec, const tcp::resolver::results_type& results) {
     resolve_timer_.cancel();
     if (resolve_timed_out_) return Fail("resolve", "timed out");
     if (ec) return Fail("resolve", ec);

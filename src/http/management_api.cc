@@ -148,16 +148,24 @@ std::optional<E> BodyEnum(ObjectReader& reader, std::string_view field,
   return value;
 }
 
-std::optional<domain::NamespaceSettings> ReadSettings(ObjectReader& reader) {
+// The fields of a "settings" object; absent fields stay std::nullopt (a PATCH keeps them).
+struct SettingsPatch {
+  bool present = false;
+  std::optional<std::vector<std::string>> app_domains;
+  std::optional<std::string> default_key_prefix;
+};
+
+SettingsPatch ReadSettings(ObjectReader& reader) {
+  SettingsPatch patch;
   auto object = reader.Object("settings");
-  if (!object) return std::nullopt;
+  if (!object) return patch;
+  patch.present = true;
   ObjectReader settings_reader(std::move(*object));
-  domain::NamespaceSettings settings;
-  settings.app_domains = settings_reader.StringList("app_domains").value_or(std::vector<std::string>{});
-  settings.default_key_prefix = settings_reader.String("default_key_prefix").value_or("");
+  patch.app_domains = settings_reader.StringList("app_domains");
+  patch.default_key_prefix = settings_reader.String("default_key_prefix");
   Status status = settings_reader.Finish();
   if (!status.ok()) reader.Fail("settings." + status.field(), "settings: " + status.message());
-  return settings;
+  return patch;
 }
 
 std::optional<std::string> ReadMeta(ObjectReader& reader) {
@@ -235,7 +243,11 @@ ApiResponse ManagementApi::CreateNamespace(Call& call) {
   if (!kind && reader->Finish().ok()) reader->Fail("kind", "kind is required");
   input.kind = kind.value_or(domain::NamespaceKind::kOrganization);
   input.parent_id = reader->String("parent_id");
-  input.settings = ReadSettings(*reader);
+  if (SettingsPatch settings = ReadSettings(*reader); settings.present) {
+    input.settings = domain::NamespaceSettings{
+        .app_domains = settings.app_domains.value_or(std::vector<std::string>{}),
+        .default_key_prefix = settings.default_key_prefix.value_or("")};
+  }
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   return Respond(201, s_.namespaces.Create(call.caller, input));
 }
@@ -262,7 +274,9 @@ ApiResponse ManagementApi::UpdateNamespace(Call& call) {
   if (!reader.ok()) return ErrorResponse(reader.status());
   service::UpdateNamespaceInput input;
   input.name = reader->String("name");
-  input.settings = ReadSettings(*reader);
+  SettingsPatch settings = ReadSettings(*reader);
+  input.app_domains = std::move(settings.app_domains);
+  input.default_key_prefix = std::move(settings.default_key_prefix);
   reader->Refuse("kind", "kind cannot be changed");
   reader->Refuse("parent_id", "parent_id cannot be changed");
   reader->Refuse("id", "id cannot be changed");

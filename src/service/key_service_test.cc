@@ -164,12 +164,34 @@ TEST_F(KeyServiceTest, ListFiltersAndPaginates) {
   do {
     auto result = keys().List(admin_, {.owner_id = sa_}, page);
     ASSERT_TRUE(result.ok());
-    for (const auto& k : result->items) EXPECT_TRUE(seen.insert(k.id).second);
+    for (const auto& k : result->items) EXPECT_TRUE(seen.insert(k.id).second) << k.id;
     page.cursor = result->next_cursor;
     ++pages;
   } while (!page.cursor.empty() && pages < 10);
   EXPECT_EQ(seen.size(), 5u);
   EXPECT_EQ(pages, 3);
+}
+
+}  // namespace
+}  // namespace latchkey::service
+
+namespace latchkey::service {
+namespace {
+
+class NamespaceServiceTest : public testing::ServiceFixture {};
+
+TEST_F(NamespaceServiceTest, PatchKeepsSettingsItDoesNotName) {
+  NamespaceService namespaces(*ctx_);
+  auto ns = namespaces.Create(
+      admin_, {.name = "app", .kind = domain::NamespaceKind::kApplication,
+               .settings = domain::NamespaceSettings{.app_domains = {"app.example.com"}}});
+  ASSERT_TRUE(ns.ok());
+  auto updated = namespaces.Update(admin_, ns->id, {.default_key_prefix = "app"});
+  ASSERT_TRUE(updated.ok()) << updated.status().message();
+  EXPECT_EQ(updated->settings.app_domains, std::vector<std::string>{"app.example.com"});
+  EXPECT_EQ(updated->settings.default_key_prefix, "app");
+  auto bad = namespaces.Update(admin_, ns->id, {.default_key_prefix = "Bad-Prefix"});
+  EXPECT_EQ(bad.status().field(), "settings.default_key_prefix");
 }
 
 }  // namespace

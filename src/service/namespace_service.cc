@@ -84,7 +84,6 @@ Result<store::Page<Namespace>> NamespaceService::List(const Caller& caller,
 Result<Namespace> NamespaceService::Update(const Caller& caller, const std::string& id,
                                            const UpdateNamespaceInput& input) {
   if (input.name) LK_RETURN_IF_ERROR(CheckName("name", *input.name));
-  if (input.settings) LK_RETURN_IF_ERROR(CheckNamespaceSettings(*input.settings));
   Namespace ns;
   LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
     LK_ASSIGN_OR_RETURN(ns, LoadNamespace(tx, id));
@@ -93,7 +92,9 @@ Result<Namespace> NamespaceService::Update(const Caller& caller, const std::stri
     }
     LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:write", ns.id));
     if (input.name) ns.name = *input.name;
-    if (input.settings) ns.settings = *input.settings;
+    if (input.app_domains) ns.settings.app_domains = *input.app_domains;
+    if (input.default_key_prefix) ns.settings.default_key_prefix = *input.default_key_prefix;
+    LK_RETURN_IF_ERROR(CheckNamespaceSettings(ns.settings));
     ns.updated_at = ctx_.clock.NowMillis();
     return tx.UpdateNamespace(ns);
   }));

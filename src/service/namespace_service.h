@@ -18,9 +18,11 @@ struct CreateNamespaceInput {
   std::optional<domain::NamespaceSettings> settings;
 };
 
+// A PATCH: absent fields keep their value, settings fields included.
 struct UpdateNamespaceInput {
   std::optional<std::string> name;
-  std::optional<domain::NamespaceSettings> settings;
+  std::optional<std::vector<std::string>> app_domains;
+  std::optional<std::string> default_key_prefix;
 };
 
 class NamespaceService {
