@@ -96,6 +96,35 @@ ApiKey MakeFullKey(const std::string& id, const std::string& owner_id,
 
 // --- Helpers ---
 
+KeyFilter KeyFilterOf(std::optional<std::string> namespace_id, std::optional<std::string> owner_id,
+                      std::optional<domain::KeyStatus> status,
+                      std::optional<domain::KeyType> type) {
+  KeyFilter filter;
+  filter.namespace_id = std::move(namespace_id);
+  filter.owner_id = std::move(owner_id);
+  filter.status = status;
+  filter.type = type;
+  return filter;
+}
+
+NamespaceFilter NamespaceFilterOf(std::optional<std::string> parent_id,
+                                  std::optional<domain::NamespaceKind> kind) {
+  NamespaceFilter filter;
+  filter.parent_id = std::move(parent_id);
+  filter.kind = kind;
+  return filter;
+}
+
+PrincipalFilter PrincipalFilterOf(std::optional<std::string> namespace_id,
+                                  std::optional<domain::PrincipalKind> kind,
+                                  std::optional<domain::PrincipalStatus> status) {
+  PrincipalFilter filter;
+  filter.namespace_id = std::move(namespace_id);
+  filter.kind = kind;
+  filter.status = status;
+  return filter;
+}
+
 // Runs `fn` in a Read transaction and returns what it returned.
 template <typename T>
 Result<T> ReadValue(Store& store, const std::function<Result<T>(Transaction&)>& fn) {
@@ -262,15 +291,13 @@ TEST_P(StoreContractTest, UpdateNamespaceRoundTrips) {
   changed.kind = domain::NamespaceKind::kProject;
   changed.settings = {.app_domains = {"https://a.example"}, .default_key_prefix = "px"};
   changed.updated_at = 9999;
-  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateNamespace(changed); }),
-              IsOk());
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateNamespace(changed); }), IsOk());
   Result<Namespace> got = GetNamespace(store(), "ns_1");
   ASSERT_THAT(got.status(), IsOk());
   EXPECT_EQ(*got, changed);
 
   changed.parent_id.reset();  // and back to the top level
-  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateNamespace(changed); }),
-              IsOk());
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateNamespace(changed); }), IsOk());
   EXPECT_EQ(GetNamespace(store(), "ns_1").value(), changed);
 }
 
@@ -311,7 +338,7 @@ TEST_P(StoreContractTest, DeleteNamespaceStillReferencedIsConflict) {
   EXPECT_THAT(home_of_principal, HasCode(ErrorCode::kConflict));
   EXPECT_THAT(home_of_principal, MessageHas("ns_a"));
   ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeletePrincipal("pr_b"); }), IsOk());
-  EXPECT_THAT(delete_ns("ns_b"), HasCode(ErrorCode::kConflict));  // key_1 is bound to it
+  EXPECT_THAT(delete_ns("ns_b"), HasCode(ErrorCode::kConflict));    // key_1 is bound to it
   EXPECT_THAT(delete_ns("ns_app"), HasCode(ErrorCode::kConflict));  // ns_ws is its child
 
   ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeleteKey("key_1"); }), IsOk());
@@ -347,9 +374,10 @@ TEST_P(StoreContractTest, GetPrincipalByName) {
   ASSERT_THAT(bob.status(), IsOk());
   EXPECT_EQ(bob->id, "pr_b");
   EXPECT_THAT(GetPrincipal(store(), "pr_missing").status(), HasCode(ErrorCode::kNotFound));
-  EXPECT_THAT(ReadValue<Principal>(store(), [](Transaction& tx) { return tx.GetPrincipalByName("carol"); })
-                  .status(),
-              HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(
+      ReadValue<Principal>(store(), [](Transaction& tx) { return tx.GetPrincipalByName("carol"); })
+          .status(),
+      HasCode(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreContractTest, PrincipalIdAndNameAreUnique) {
@@ -363,7 +391,8 @@ TEST_P(StoreContractTest, PrincipalIdAndNameAreUnique) {
 }
 
 TEST_P(StoreContractTest, InsertPrincipalWithMissingNamespaceIsConflict) {
-  EXPECT_THAT(Insert(store(), MakePrincipal("pr_1", "x", "ns_missing")), HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(Insert(store(), MakePrincipal("pr_1", "x", "ns_missing")),
+              HasCode(ErrorCode::kConflict));
   EXPECT_THAT(GetPrincipal(store(), "pr_1").status(), HasCode(ErrorCode::kNotFound));
 }
 
@@ -375,8 +404,7 @@ TEST_P(StoreContractTest, UpdatePrincipal) {
   changed.status = domain::PrincipalStatus::kDisabled;
   changed.superuser = true;
   changed.updated_at = 3000;
-  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdatePrincipal(changed); }),
-              IsOk());
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdatePrincipal(changed); }), IsOk());
   EXPECT_EQ(GetPrincipal(store(), "pr_a").value(), changed);
 
   Principal missing = MakePrincipal("pr_missing", "m", "ns_a");
@@ -409,7 +437,8 @@ TEST_P(StoreContractTest, DeletePrincipal) {
               IsOk());
   EXPECT_THAT(GetPrincipal(store(), "pr_a").status(), HasCode(ErrorCode::kNotFound));
   EXPECT_THAT(delete_principal("pr_a"), HasCode(ErrorCode::kNotFound));
-  EXPECT_THAT(Insert(store(), MakePrincipal("pr_new", "alice", "ns_a")), IsOk());  // name is free again
+  EXPECT_THAT(Insert(store(), MakePrincipal("pr_new", "alice", "ns_a")),
+              IsOk());  // name is free again
 }
 
 // --- API keys ---
@@ -430,7 +459,8 @@ TEST_P(StoreContractTest, KeyRoundTripsWithOptionalFieldsUnset) {
   personal.resources = {};
   personal.origins.referrers = {};
   ApiKey quota_without_refill = MakeKey("key_quota", "q", "pr_a", "ns_a");
-  quota_without_refill.quota = domain::Quota{.remaining = 0};
+  quota_without_refill.quota =
+      domain::Quota{.remaining = 0, .refill_interval = std::nullopt, .refill_amount = 0};
   quota_without_refill.rate_limit = domain::RateLimit{};
   quota_without_refill.expires_at = 0;  // set, at the epoch: not the same as unset
   for (const ApiKey& key : {personal, quota_without_refill}) {
@@ -449,11 +479,7 @@ TEST_P(StoreContractTest, EveryDigestByteValueRoundTrips) {
     for (int i = 0; i < 32; ++i) key.digest[i] = static_cast<uint8_t>(k * 32 + i);
     keys.push_back(key);
   }
-  ASSERT_THAT(store().Write([&](Transaction& tx) -> Status {
-    for (const ApiKey& key : keys) LK_RETURN_IF_ERROR(tx.InsertKey(key));
-    return Status::Ok();
-  }),
-              IsOk());
+  ASSERT_THAT(InsertKeys(store(), keys), IsOk());
   for (const ApiKey& key : keys) EXPECT_EQ(GetKey(store(), key.id)->digest, key.digest) << key.id;
 }
 
@@ -471,8 +497,10 @@ TEST_P(StoreContractTest, KeyIdAndNamePerOwnerAreUnique) {
 
 TEST_P(StoreContractTest, InsertKeyWithMissingReferenceIsConflict) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
-  EXPECT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_missing", "ns_a")), HasCode(ErrorCode::kConflict));
-  EXPECT_THAT(Insert(store(), MakeKey("key_2", "k", "pr_a", "ns_missing")), HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_missing", "ns_a")),
+              HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(Insert(store(), MakeKey("key_2", "k", "pr_a", "ns_missing")),
+              HasCode(ErrorCode::kConflict));
   EXPECT_THAT(GetKey(store(), "key_1").status(), HasCode(ErrorCode::kNotFound));
   EXPECT_THAT(GetKey(store(), "key_2").status(), HasCode(ErrorCode::kNotFound));
 }
@@ -500,8 +528,7 @@ TEST_P(StoreContractTest, UpdateKeyFailures) {
   Status clash = update(MakeKey("key_2", "one", "pr_a", "ns_a"));
   EXPECT_THAT(clash, HasCode(ErrorCode::kConflict));
   EXPECT_THAT(clash, MessageHas("'one'"));
-  EXPECT_THAT(update(MakeKey("key_2", "two", "pr_missing", "ns_a")),
-              HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(update(MakeKey("key_2", "two", "pr_missing", "ns_a")), HasCode(ErrorCode::kConflict));
   EXPECT_EQ(GetKey(store(), "key_2")->name, "two");
 }
 
@@ -519,18 +546,21 @@ TEST_P(StoreContractTest, DeleteKey) {
 // --- Settings ---
 
 TEST_P(StoreContractTest, Settings) {
-  EXPECT_THAT(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("missing"); })
-                  .status(),
-              HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(
+      ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("missing"); })
+          .status(),
+      HasCode(ErrorCode::kNotFound));
   ASSERT_THAT(store().Write([](Transaction& tx) { return tx.PutSetting("initialized_at", "1"); }),
               IsOk());
   ASSERT_THAT(store().Write([](Transaction& tx) { return tx.PutSetting("initialized_at", "2"); }),
               IsOk());
   ASSERT_THAT(store().Write([](Transaction& tx) { return tx.PutSetting("empty", ""); }), IsOk());
-  EXPECT_EQ(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("initialized_at"); })
+  EXPECT_EQ(ReadValue<std::string>(store(),
+                                   [](Transaction& tx) { return tx.GetSetting("initialized_at"); })
                 .value(),
             "2");
-  EXPECT_EQ(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("empty"); }).value(),
+  EXPECT_EQ(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("empty"); })
+                .value(),
             "");
 }
 
@@ -567,8 +597,9 @@ TEST_P(StoreContractTest, WriteRollsBackEverythingWhenFnFails) {
   EXPECT_THAT(GetKey(store(), "key_new").status(), HasCode(ErrorCode::kNotFound));
   EXPECT_EQ(GetPrincipal(store(), "pr_a")->name, "alice");
   EXPECT_THAT(GetPrincipal(store(), "pr_b").status(), IsOk());
-  EXPECT_THAT(ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("s"); }).status(),
-              HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(
+      ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("s"); }).status(),
+      HasCode(ErrorCode::kNotFound));
 }
 
 TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
@@ -583,10 +614,8 @@ TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
     EXPECT_THAT(tx.UpdatePrincipal(MakePrincipal("pr_a", "x", "ns_a")),
                 HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.DeletePrincipal("pr_b"), HasCode(ErrorCode::kInternal));
-    EXPECT_THAT(tx.InsertKey(MakeKey("key_x", "x", "pr_a", "ns_a")),
-                HasCode(ErrorCode::kInternal));
-    EXPECT_THAT(tx.UpdateKey(MakeKey("key_1", "x", "pr_a", "ns_a")),
-                HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.InsertKey(MakeKey("key_x", "x", "pr_a", "ns_a")), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.UpdateKey(MakeKey("key_1", "x", "pr_a", "ns_a")), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.DeleteKey("key_1"), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.PutSetting("s", "v"), HasCode(ErrorCode::kInternal));
     return Status::Ok();
@@ -615,7 +644,8 @@ TEST_P(StoreContractTest, KeysPageInCreatedAtIdOrderWithoutGapsOrDuplicates) {
   ASSERT_THAT(listed.status(), IsOk());
   EXPECT_EQ(page_sizes, (std::vector<std::size_t>{10, 10, 5}));
   EXPECT_EQ(IdsOf(*listed), IdsInListingOrder(keys));
-  EXPECT_EQ(listed->front(), GetKey(store(), listed->front().id).value());  // full rows, not just ids
+  EXPECT_EQ(listed->front(),
+            GetKey(store(), listed->front().id).value());  // full rows, not just ids
 }
 
 TEST_P(StoreContractTest, LastFullPageHasNoCursor) {
@@ -627,8 +657,9 @@ TEST_P(StoreContractTest, LastFullPageHasNoCursor) {
 }
 
 TEST_P(StoreContractTest, EmptyListingHasNoCursor) {
-  Result<Page<ApiKey>> page = ReadValue<Page<ApiKey>>(store(), 
-      [](Transaction& tx) { return tx.ListKeys({}, PageRequest{.cursor = "", .limit = 10}); });
+  Result<Page<ApiKey>> page = ReadValue<Page<ApiKey>>(store(), [](Transaction& tx) {
+    return tx.ListKeys({}, PageRequest{.cursor = "", .limit = 10});
+  });
   ASSERT_THAT(page.status(), IsOk());
   EXPECT_TRUE(page->items.empty());
   EXPECT_EQ(page->next_cursor, "");
@@ -637,8 +668,9 @@ TEST_P(StoreContractTest, EmptyListingHasNoCursor) {
 TEST_P(StoreContractTest, CursorSurvivesInsertsBetweenPages) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
   std::vector<ApiKey> keys = InsertKeysWithTies(store(), 10);
-  Result<Page<ApiKey>> first = ReadValue<Page<ApiKey>>(store(), 
-      [](Transaction& tx) { return tx.ListKeys({}, PageRequest{.cursor = "", .limit = 4}); });
+  Result<Page<ApiKey>> first = ReadValue<Page<ApiKey>>(store(), [](Transaction& tx) {
+    return tx.ListKeys({}, PageRequest{.cursor = "", .limit = 4});
+  });
   ASSERT_THAT(first.status(), IsOk());
   ApiKey late = MakeKey("key_late", "late", "pr_a", "ns_a", 9999);
   ASSERT_THAT(Insert(store(), late), IsOk());
@@ -657,12 +689,12 @@ TEST_P(StoreContractTest, CursorSurvivesInsertsBetweenPages) {
   EXPECT_EQ(IdsOf(all), IdsInListingOrder(keys));
 }
 
-TEST_P(StoreContractTest, KeyFiltersCombineWithAnd) {
-  ASSERT_THAT(SeedOwners(store()), IsOk());
-  std::vector<ApiKey> keys;
+// 36 keys spread over both owners, both namespaces, every status and two types.
+std::vector<ApiKey> MakeKeyMatrix() {
   const domain::KeyStatus statuses[] = {domain::KeyStatus::kActive, domain::KeyStatus::kDisabled,
                                         domain::KeyStatus::kRevoked};
   const domain::KeyType types[] = {domain::KeyType::kStandard, domain::KeyType::kManagement};
+  std::vector<ApiKey> keys;
   for (int i = 0; i < 36; ++i) {
     ApiKey key = MakeKey("key_" + std::to_string(1000 + i), "k" + std::to_string(i),
                          i % 2 ? "pr_a" : "pr_b", (i / 2) % 2 ? "ns_a" : "ns_b", 100 + i);
@@ -670,23 +702,24 @@ TEST_P(StoreContractTest, KeyFiltersCombineWithAnd) {
     key.type = types[(i / 12) % 2];
     keys.push_back(key);
   }
-  ASSERT_THAT(store().Write([&](Transaction& tx) -> Status {
-    for (const ApiKey& key : keys) LK_RETURN_IF_ERROR(tx.InsertKey(key));
-    return Status::Ok();
-  }),
-              IsOk());
+  return keys;
+}
+
+TEST_P(StoreContractTest, KeyFiltersCombineWithAnd) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  const std::vector<ApiKey> keys = MakeKeyMatrix();
+  ASSERT_THAT(InsertKeys(store(), keys), IsOk());
+  using domain::KeyStatus;
+  using domain::KeyType;
   const KeyFilter filters[] = {
-      {},
-      {.namespace_id = "ns_a"},
-      {.owner_id = "pr_b"},
-      {.status = domain::KeyStatus::kRevoked},
-      {.type = domain::KeyType::kManagement},
-      {.namespace_id = "ns_b", .owner_id = "pr_a", .status = domain::KeyStatus::kActive},
-      {.namespace_id = "ns_a",
-       .owner_id = "pr_a",
-       .status = domain::KeyStatus::kDisabled,
-       .type = domain::KeyType::kStandard},
-      {.namespace_id = "ns_missing"},
+      KeyFilterOf(std::nullopt, std::nullopt, std::nullopt, std::nullopt),
+      KeyFilterOf("ns_a", std::nullopt, std::nullopt, std::nullopt),
+      KeyFilterOf(std::nullopt, "pr_b", std::nullopt, std::nullopt),
+      KeyFilterOf(std::nullopt, std::nullopt, KeyStatus::kRevoked, std::nullopt),
+      KeyFilterOf(std::nullopt, std::nullopt, std::nullopt, KeyType::kManagement),
+      KeyFilterOf("ns_b", "pr_a", KeyStatus::kActive, std::nullopt),
+      KeyFilterOf("ns_a", "pr_a", KeyStatus::kDisabled, KeyType::kStandard),
+      KeyFilterOf("ns_missing", std::nullopt, std::nullopt, std::nullopt),
   };
   for (const KeyFilter& filter : filters) {
     std::vector<ApiKey> expected;
@@ -718,10 +751,10 @@ TEST_P(StoreContractTest, NamespaceFiltersAndPagination) {
   }
   for (const Namespace& ns : all) ASSERT_THAT(Insert(store(), ns), IsOk());
   const NamespaceFilter filters[] = {
-      {},
-      {.parent_id = "ns_p1"},
-      {.kind = domain::NamespaceKind::kOrganization},
-      {.parent_id = "ns_p1", .kind = domain::NamespaceKind::kUserGroup},
+      NamespaceFilterOf(std::nullopt, std::nullopt),
+      NamespaceFilterOf("ns_p1", std::nullopt),
+      NamespaceFilterOf(std::nullopt, domain::NamespaceKind::kOrganization),
+      NamespaceFilterOf("ns_p1", domain::NamespaceKind::kUserGroup),
   };
   for (const NamespaceFilter& filter : filters) {
     std::vector<Namespace> expected;
@@ -729,7 +762,8 @@ TEST_P(StoreContractTest, NamespaceFiltersAndPagination) {
       return (!filter.parent_id || ns.parent_id == filter.parent_id) &&
              (!filter.kind || ns.kind == *filter.kind);
     });
-    Result<std::vector<Namespace>> listed = ListAll<Namespace>(store(), 
+    Result<std::vector<Namespace>> listed = ListAll<Namespace>(
+        store(),
         [&](Transaction& tx, const PageRequest& p) { return tx.ListNamespaces(filter, p); }, 4);
     ASSERT_THAT(listed.status(), IsOk());
     EXPECT_EQ(IdsOf(*listed), IdsInListingOrder(expected));
@@ -738,7 +772,8 @@ TEST_P(StoreContractTest, NamespaceFiltersAndPagination) {
 
 TEST_P(StoreContractTest, PrincipalFiltersAndPagination) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
-  std::vector<Principal> all = {GetPrincipal(store(), "pr_a").value(), GetPrincipal(store(), "pr_b").value()};
+  std::vector<Principal> all = {GetPrincipal(store(), "pr_a").value(),
+                                GetPrincipal(store(), "pr_b").value()};
   for (int i = 0; i < 14; ++i) {
     Principal p = MakePrincipal("pr_" + std::to_string(10 + i), "user" + std::to_string(i),
                                 i % 2 ? "ns_a" : "ns_b", 2000 - (i % 4));
@@ -747,14 +782,14 @@ TEST_P(StoreContractTest, PrincipalFiltersAndPagination) {
     all.push_back(p);
     ASSERT_THAT(Insert(store(), p), IsOk());
   }
+  using domain::PrincipalKind;
+  using domain::PrincipalStatus;
   const PrincipalFilter filters[] = {
-      {},
-      {.namespace_id = "ns_a"},
-      {.kind = domain::PrincipalKind::kServiceAccount},
-      {.status = domain::PrincipalStatus::kDisabled},
-      {.namespace_id = "ns_b",
-       .kind = domain::PrincipalKind::kUser,
-       .status = domain::PrincipalStatus::kActive},
+      PrincipalFilterOf(std::nullopt, std::nullopt, std::nullopt),
+      PrincipalFilterOf("ns_a", std::nullopt, std::nullopt),
+      PrincipalFilterOf(std::nullopt, PrincipalKind::kServiceAccount, std::nullopt),
+      PrincipalFilterOf(std::nullopt, std::nullopt, PrincipalStatus::kDisabled),
+      PrincipalFilterOf("ns_b", PrincipalKind::kUser, PrincipalStatus::kActive),
   };
   for (const PrincipalFilter& filter : filters) {
     std::vector<Principal> expected;
@@ -763,7 +798,8 @@ TEST_P(StoreContractTest, PrincipalFiltersAndPagination) {
              (!filter.kind || p.kind == *filter.kind) &&
              (!filter.status || p.status == *filter.status);
     });
-    Result<std::vector<Principal>> listed = ListAll<Principal>(store(), 
+    Result<std::vector<Principal>> listed = ListAll<Principal>(
+        store(),
         [&](Transaction& tx, const PageRequest& p) { return tx.ListPrincipals(filter, p); }, 3);
     ASSERT_THAT(listed.status(), IsOk());
     EXPECT_EQ(IdsOf(*listed), IdsInListingOrder(expected));
@@ -772,8 +808,12 @@ TEST_P(StoreContractTest, PrincipalFiltersAndPagination) {
 
 TEST_P(StoreContractTest, UndecodableCursorIsInvalidArgument) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
-  const std::string bad_cursors[] = {"zz", "abc", "not a cursor!", "6e6f636f6c6f6e" /*nocolon*/,
-                                     "3a6b6579" /*":key"*/, std::string(2000, 'a')};
+  const std::string bad_cursors[] = {"zz",
+                                     "abc",
+                                     "not a cursor!",
+                                     "6e6f636f6c6f6e" /*nocolon*/,
+                                     "3a6b6579" /*":key"*/,
+                                     std::string(2000, 'a')};
   for (const std::string& cursor : bad_cursors) {
     const PageRequest page{.cursor = cursor, .limit = 10};
     Status status = store().Read([&](Transaction& tx) {
@@ -822,8 +862,9 @@ TEST_P(StoreContractTest, ForEachPrincipalVisitsEveryPrincipalOnce) {
 TEST_P(StoreContractTest, ForEachStopsAtFirstCallbackError) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
   for (int i = 0; i < 10; ++i) {
-    ASSERT_THAT(Insert(store(), MakeKey("key_" + std::to_string(i), std::to_string(i), "pr_a", "ns_a")),
-                IsOk());
+    ASSERT_THAT(
+        Insert(store(), MakeKey("key_" + std::to_string(i), std::to_string(i), "pr_a", "ns_a")),
+        IsOk());
   }
   int calls = 0;
   Status keys = store().ForEachKey([&](const ApiKey&) {

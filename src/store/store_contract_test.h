@@ -4,7 +4,8 @@
 // it by instantiating the suite with a factory that returns a fresh, empty store for each test:
 //
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
-//                            ::testing::Values(StoreFactory([] { return MakeScratchStore(); })));
+//                            ::testing::Values(StoreBackend{"Sqlite", &MakeScratchStore}),
+//                            StoreBackendName);
 //
 // The factory owns whatever the store needs (a temporary file, a scratch schema) through the
 // returned object: destroying the store must clean up after it.
@@ -16,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <ostream>
+#include <string>
 
 #include "domain/result.h"
 #include "store/store.h"
@@ -34,16 +36,29 @@ namespace latchkey::store {
 
 using StoreFactory = std::function<std::unique_ptr<Store>()>;
 
+// The suite's parameter: a factory of fresh, empty stores, named for test names and failure output.
+struct StoreBackend {
+  std::string name;  // [A-Za-z0-9_]+, e.g. "Sqlite"
+  StoreFactory make_store;
+
+  friend void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << backend.name; }
+};
+
 MATCHER(IsOk, "is OK") { return arg.ok(); }
 
 MATCHER_P(HasCode, code, "has error code " + std::string(ErrorCodeName(code))) {
   return arg.code() == code;
 }
 
-class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+// Names each instantiated test after its backend ("Sqlite/StoreContractTest.X/Sqlite").
+inline std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param.name;
+}
+
+class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override {
-    store_ = GetParam()();
+    store_ = GetParam().make_store();
     ASSERT_NE(store_, nullptr);
   }
 

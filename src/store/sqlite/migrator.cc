@@ -73,11 +73,13 @@ Status Apply(Connection& conn, const Migration& m, domain::UnixMillis now) {
   LK_RETURN_IF_ERROR(conn.Exec(std::string(m.sql), "applying migration " + std::string(m.name)));
   LK_ASSIGN_OR_RETURN(
       Statement stmt,
-      conn.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"));
+      conn.Prepare(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"));
   stmt.BindInt64(1, m.version);
   stmt.BindText(2, m.name);
   stmt.BindInt64(3, now);
-  return stmt.Run([&](Constraint) { return "migration " + std::string(m.name) + " applied twice"; });
+  return stmt.Run(
+      [&](Constraint) { return "migration " + std::string(m.name) + " applied twice"; });
 }
 
 }  // namespace

@@ -25,15 +25,15 @@ struct TableSpec {
 
 inline constexpr std::string_view kNamespaceColumns[] = {
     "id", "name", "kind", "parent_id", "settings", "created_at", "updated_at"};
-inline constexpr std::string_view kPrincipalColumns[] = {
-    "id",           "name",      "kind",       "email",     "status",
-    "namespace_id", "superuser", "created_at", "updated_at"};
+inline constexpr std::string_view kPrincipalColumns[] = {"id",        "name",       "kind",
+                                                         "email",     "status",     "namespace_id",
+                                                         "superuser", "created_at", "updated_at"};
 inline constexpr std::string_view kKeyColumns[] = {
-    "id",         "name",       "description",  "type",         "owner_id",
-    "namespace_id", "scopes",   "resources",    "data_access",  "origins",
-    "allowed_ips", "expires_at", "rate_limit",  "quota",        "meta",
-    "prefix",     "hint",       "digest",       "status",       "created_at",
-    "created_by", "updated_at", "revoked_at",   "last_used_at", "last_used_ip"};
+    "id",           "name",       "description", "type",         "owner_id",
+    "namespace_id", "scopes",     "resources",   "data_access",  "origins",
+    "allowed_ips",  "expires_at", "rate_limit",  "quota",        "meta",
+    "prefix",       "hint",       "digest",      "status",       "created_at",
+    "created_by",   "updated_at", "revoked_at",  "last_used_at", "last_used_ip"};
 
 inline constexpr TableSpec kNamespaceTable{"namespaces", kNamespaceColumns};
 inline constexpr TableSpec kPrincipalTable{"principals", kPrincipalColumns};

@@ -19,9 +19,12 @@ Status ConfigureWriter(Connection& conn) {
                     "' mode); is it on a network file system?");
   }
   // FULL: with WAL, NORMAL would let a power loss drop the last commits; an acknowledged write
-  // must survive it.
-  return conn.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                   "configuring the connection");
+  // must survive it. The size limit truncates the WAL after a checkpoint, so one bulk write does
+  // not leave a file as large as the database behind.
+  return conn.Exec(
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+      "PRAGMA journal_size_limit = 67108864;",
+      "configuring the connection");
 }
 
 Status Migrate(Connection& conn) {
@@ -49,9 +52,8 @@ class WritingThreadScope {
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& db_path) {
-  LK_ASSIGN_OR_RETURN(
-      std::unique_ptr<Connection> writer,
-      Connection::Open(db_path, Connection::Mode::kReadWrite, kBusyTimeoutMs));
+  LK_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                      Connection::Open(db_path, Connection::Mode::kReadWrite, kBusyTimeoutMs));
   LK_RETURN_IF_ERROR(ConfigureWriter(*writer));
   LK_RETURN_IF_ERROR(Migrate(*writer));
   return std::unique_ptr<SqliteStore>(new SqliteStore(db_path, std::move(writer)));

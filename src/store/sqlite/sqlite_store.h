@@ -59,7 +59,7 @@ class SqliteStore final : public Store {
   Status ReadSnapshot(const std::function<Status(Connection&)>& body);
 
   std::mutex write_mu_;
-  std::unique_ptr<Connection> writer_;  // used only under write_mu_
+  std::unique_ptr<Connection> writer_;           // used only under write_mu_
   std::atomic<std::thread::id> writing_thread_;  // the thread inside Write, to refuse nesting
   ReaderPool readers_;
 };

@@ -58,9 +58,7 @@ class ScratchSqliteStore final : public Store {
     return std::unique_ptr<Store>(new ScratchSqliteStore(std::move(dir), std::move(*store)));
   }
 
-  Status Write(const std::function<Status(Transaction&)>& fn) override {
-    return store_->Write(fn);
-  }
+  Status Write(const std::function<Status(Transaction&)>& fn) override { return store_->Write(fn); }
   Status Read(const std::function<Status(Transaction&)>& fn) override { return store_->Read(fn); }
   Status ForEachPrincipal(const std::function<Status(const domain::Principal&)>& fn) override {
     return store_->ForEachPrincipal(fn);
@@ -78,7 +76,8 @@ class ScratchSqliteStore final : public Store {
 };
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
-                         ::testing::Values(StoreFactory(&ScratchSqliteStore::Make)));
+                         ::testing::Values(StoreBackend{"Sqlite", &ScratchSqliteStore::Make}),
+                         StoreBackendName);
 
 // --- SQLite-specific behaviour ---
 
@@ -307,9 +306,8 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAndReadersAllSucceed) {
     threads.emplace_back([&, w] {
       for (int i = 0; i < kWritesEach; ++i) {
         const std::string id = "ns_" + std::to_string(w) + "_" + std::to_string(i);
-        EXPECT_THAT(store->Write([&](Transaction& tx) {
-          return tx.InsertNamespace(MakeNamespace(id, id));
-        }),
+        EXPECT_THAT(store->Write(
+                        [&](Transaction& tx) { return tx.InsertNamespace(MakeNamespace(id, id)); }),
                     IsOk());
       }
     });

@@ -75,9 +75,8 @@ Result<Page<T>> ListPage(Connection& conn, const TableSpec& spec, Where where,
     LK_ASSIGN_OR_RETURN(PageCursor cursor, DecodePageCursor(page.cursor));
     where.After(cursor);
   }
-  LK_ASSIGN_OR_RETURN(
-      Statement stmt,
-      conn.Prepare(SelectSql(spec) + where.Sql() + " ORDER BY created_at, id LIMIT ?"));
+  LK_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(SelectSql(spec) + where.Sql() +
+                                                   " ORDER BY created_at, id LIMIT ?"));
   stmt.BindInt64(where.Bind(stmt), static_cast<std::int64_t>(page.limit) + 1);
   Page<T> out;
   LK_RETURN_IF_ERROR(ReadRows(stmt, read, [&](T&& item) {

@@ -38,8 +38,8 @@ void Statement::NoteBind(int rc) {
 }
 
 void Statement::BindText(int index, std::string_view value) {
-  NoteBind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8));
+  NoteBind(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 void Statement::BindOptionalText(int index, const std::optional<std::string>& value) {
