@@ -27,6 +27,7 @@ struct OpenedDataDir {
 
 // Opens (and creates, when `create` is true) the data directory. Fails with a clear message on
 // a missing directory, a pepper that cannot be read, or a store that cannot be opened.
-Result<OpenedDataDir> OpenDataDir(const std::string& dir, bool create, crypto::RandomSource& random);
+Result<OpenedDataDir> OpenDataDir(const std::string& dir, bool create,
+                                  crypto::RandomSource& random);
 
 }  // namespace latchkey::app

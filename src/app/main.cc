@@ -12,8 +12,8 @@ namespace {
 // section named after the command ([serve]). Throws CLI::ConfigError on an unknown key.
 void ApplyConfigFile(CLI::App& command, const std::string& path) {
   for (const CLI::ConfigItem& item : CLI::ConfigTOML().from_file(path)) {
-    bool in_own_section = item.parents.empty() ||
-                          (item.parents.size() == 1 && item.parents[0] == command.get_name());
+    bool in_own_section =
+        item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == command.get_name());
     if (item.name == "++" || item.name == "--") continue;  // section markers
     if (!in_own_section || item.name == "config") {
       throw CLI::ConfigError("unknown setting '" + item.fullname() + "' in " + path);
@@ -46,8 +46,9 @@ void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
       ->envname("LATCHKEY_MAX_BODY_BYTES")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
       ->capture_default_str();
-  serve->add_option("--request-timeout-ms", o.request_timeout_ms,
-                    "Time allowed to receive one request before answering 408")
+  serve
+      ->add_option("--request-timeout-ms", o.request_timeout_ms,
+                   "Time allowed to receive one request before answering 408")
       ->envname("LATCHKEY_REQUEST_TIMEOUT_MS")
       ->check(CLI::Range(50, 3'600'000))
       ->capture_default_str();
@@ -65,9 +66,8 @@ void AddInit(CLI::App& app, std::string& data_dir, bool& json, int* exit_code) {
   CLI::App* init = app.add_subcommand("init", "Initialize a new data directory");
   init->add_option("--data", data_dir, "Data directory")->envname("LATCHKEY_DATA")->required();
   init->add_flag("--json", json, "Print {\"admin_token\",\"namespace\",\"principal\"}");
-  init->callback([&data_dir, &json, exit_code] {
-    *exit_code = latchkey::app::RunInit(data_dir, json);
-  });
+  init->callback(
+      [&data_dir, &json, exit_code] { *exit_code = latchkey::app::RunInit(data_dir, json); });
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 #include "app/serve.h"
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-
-#include <boost/json.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "app/data_dir.h"
 #include "http/api.h"
@@ -22,9 +22,10 @@ namespace {
 
 // One JSON object per line on stderr; the message supplies the fields after "level".
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "latchkey", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
+  auto logger = std::make_shared<spdlog::logger>("latchkey",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})",
+                      spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
   return logger;
@@ -40,7 +41,8 @@ Result<http::ServerOptions> ParseListen(const ServeOptions& options) {
   std::size_t colon = listen.rfind(':');
   if (colon == std::string_view::npos) return InvalidArgument("--listen must be HOST:PORT");
   std::string host(listen.substr(0, colon));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host == "localhost") host = "127.0.0.1";
   int port = -1;
   try {
@@ -78,8 +80,8 @@ int RunServe(const ServeOptions& options) {
   Runtime rt;
   auto opened = OpenDataDir(options.data_dir, /*create=*/true, rt.random);
   if (!opened.ok()) return Fail("cannot open data directory " + options.data_dir, opened.status());
-  service::ServiceContext ctx{*opened->store, rt.index, *opened->hasher, rt.random, rt.clock,
-                              rt.policy};
+  service::ServiceContext ctx{*opened->store, rt.index, *opened->hasher,
+                              rt.random,      rt.clock, rt.policy};
   if (!opened->initialized) {
     auto boot = service::Bootstrap(ctx);
     if (!boot.ok()) return Fail("cannot initialize " + options.data_dir, boot.status());
@@ -91,7 +93,8 @@ int RunServe(const ServeOptions& options) {
   auto loaded = service::LoadIndex(*opened->store, rt.index);
   if (!loaded.ok()) return Fail("cannot load keys", loaded.status());
   auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - started).count();
+                     std::chrono::steady_clock::now() - started)
+                     .count();
   log->info(R"("msg":"index loaded","keys":{},"ms":{})", *loaded, load_ms);
 
   service::Verifier verifier(rt.index, *opened->hasher, rt.clock);
@@ -124,8 +127,8 @@ int RunInit(const std::string& data_dir, bool json) {
     return Fail("cannot initialize " + data_dir,
                 Conflict("it is already initialized; its admin token was shown when it was"));
   }
-  service::ServiceContext ctx{*opened->store, rt.index, *opened->hasher, rt.random, rt.clock,
-                              rt.policy};
+  service::ServiceContext ctx{*opened->store, rt.index, *opened->hasher,
+                              rt.random,      rt.clock, rt.policy};
   auto boot = service::Bootstrap(ctx);
   if (!boot.ok()) return Fail("cannot initialize " + data_dir, boot.status());
   if (json) {

@@ -23,8 +23,10 @@ std::string_view NameFrom(const std::pair<E, std::string_view> (&table)[N], E e)
 }
 
 constexpr std::pair<NamespaceKind, std::string_view> kNamespaceKinds[] = {
-    {NamespaceKind::kOrganization, "organization"}, {NamespaceKind::kApplication, "application"},
-    {NamespaceKind::kWorkspace, "workspace"},       {NamespaceKind::kProject, "project"},
+    {NamespaceKind::kOrganization, "organization"},
+    {NamespaceKind::kApplication, "application"},
+    {NamespaceKind::kWorkspace, "workspace"},
+    {NamespaceKind::kProject, "project"},
     {NamespaceKind::kUserGroup, "user_group"}};
 constexpr std::pair<PrincipalKind, std::string_view> kPrincipalKinds[] = {
     {PrincipalKind::kUser, "user"}, {PrincipalKind::kServiceAccount, "service_account"}};
@@ -34,10 +36,12 @@ constexpr std::pair<KeyType, std::string_view> kKeyTypes[] = {{KeyType::kStandar
                                                               {KeyType::kManagement, "management"},
                                                               {KeyType::kPersonal, "personal"}};
 constexpr std::pair<KeyStatus, std::string_view> kKeyStatuses[] = {
-    {KeyStatus::kActive, "active"}, {KeyStatus::kDisabled, "disabled"},
+    {KeyStatus::kActive, "active"},
+    {KeyStatus::kDisabled, "disabled"},
     {KeyStatus::kRevoked, "revoked"}};
 constexpr std::pair<DataAccess, std::string_view> kDataAccesses[] = {
-    {DataAccess::kNone, "none"}, {DataAccess::kRead, "read"},
+    {DataAccess::kNone, "none"},
+    {DataAccess::kRead, "read"},
     {DataAccess::kReadWrite, "read_write"}};
 
 }  // namespace

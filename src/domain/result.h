@@ -67,7 +67,7 @@ inline Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status has no value");
   }
@@ -92,16 +92,17 @@ class [[nodiscard]] Result {
 }  // namespace latchkey
 
 // Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define LK_RETURN_IF_ERROR(expr)          \
-  do {                                    \
-    ::latchkey::Status lk_status_ = (expr); \
+#define LK_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::latchkey::Status lk_status_ = (expr);  \
     if (!lk_status_.ok()) return lk_status_; \
   } while (0)
 
 #define LK_CONCAT_INNER(a, b) a##b
 #define LK_CONCAT(a, b) LK_CONCAT_INNER(a, b)
 // `LK_ASSIGN_OR_RETURN(auto x, F());` binds the value of a Result or returns its Status.
-#define LK_ASSIGN_OR_RETURN(lhs, expr) LK_ASSIGN_OR_RETURN_IMPL(LK_CONCAT(lk_r_, __LINE__), lhs, expr)
+#define LK_ASSIGN_OR_RETURN(lhs, expr) \
+  LK_ASSIGN_OR_RETURN_IMPL(LK_CONCAT(lk_r_, __LINE__), lhs, expr)
 #define LK_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \

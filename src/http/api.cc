@@ -44,7 +44,8 @@ ApiResponse Api::Health(const ApiRequest& request, bool readiness) const {
     return response;
   }
   if (draining_.load()) return ErrorResponse(Unavailable("shutting down"));
-  if (!ready_.load()) return ErrorResponse(Unavailable("starting: the key index is not loaded yet"));
+  if (!ready_.load())
+    return ErrorResponse(Unavailable("starting: the key index is not loaded yet"));
   response.body = boost::json::serialize(boost::json::object{
       {"status", "ready"}, {"keys", static_cast<std::uint64_t>(index_.key_count())}});
   return response;

@@ -53,7 +53,8 @@ json::object ToJson(const domain::Principal& p) {
 
 json::object ToJson(const domain::ApiKey& k) {
   json::value rate_limit = nullptr;
-  if (k.rate_limit) rate_limit = {{"limit", k.rate_limit->limit}, {"window_ms", k.rate_limit->window_ms}};
+  if (k.rate_limit)
+    rate_limit = {{"limit", k.rate_limit->limit}, {"window_ms", k.rate_limit->window_ms}};
   json::value quota = nullptr;
   if (k.quota) {
     json::value refill = nullptr;
@@ -136,7 +137,8 @@ std::optional<std::int64_t> ObjectReader::Int(std::string_view field) {
   const json::value* v = Find(field);
   if (!v) return std::nullopt;
   if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= INT64_MAX) return static_cast<std::int64_t>(v->get_uint64());
+  if (v->is_uint64() && v->get_uint64() <= INT64_MAX)
+    return static_cast<std::int64_t>(v->get_uint64());
   Fail(field, std::string(field) + " must be an integer");
   return std::nullopt;
 }
@@ -160,7 +162,8 @@ std::optional<domain::UnixMillis> ObjectReader::Time(std::string_view field) {
   std::optional<std::string> text = String(field);
   if (!text) return std::nullopt;
   auto t = domain::ParseTime(*text);
-  if (!t) Fail(field, std::string(field) + " must be an RFC 3339 time such as 2030-01-31T00:00:00Z");
+  if (!t)
+    Fail(field, std::string(field) + " must be an RFC 3339 time such as 2030-01-31T00:00:00Z");
   return t;
 }
 

@@ -3,14 +3,13 @@
 // strict reader for request bodies that rejects malformed JSON, wrong types and unknown fields
 // with kInvalidArgument naming the field.
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "domain/model.h"
 #include "domain/result.h"

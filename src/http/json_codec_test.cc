@@ -59,10 +59,10 @@ TEST(JsonCodec, KeyObjectHasEveryDocumentedField) {
   domain::ApiKey key{.id = "key_x", .namespace_id = std::nullopt, .meta_json = R"({"a":1})"};
   boost::json::object json = ToJson(key);
   for (const char* field :
-       {"id", "name", "description", "type", "owner", "namespace", "scopes", "resources",
-        "data_access", "origins", "allowed_ips", "expires_at", "rate_limit", "quota", "meta",
-        "prefix", "hint", "status", "created_at", "created_by", "updated_at", "revoked_at",
-        "last_used_at", "last_used_ip"}) {
+       {"id",         "name",       "description", "type",       "owner",        "namespace",
+        "scopes",     "resources",  "data_access", "origins",    "allowed_ips",  "expires_at",
+        "rate_limit", "quota",      "meta",        "prefix",     "hint",         "status",
+        "created_at", "created_by", "updated_at",  "revoked_at", "last_used_at", "last_used_ip"}) {
     EXPECT_TRUE(json.contains(field)) << field;
   }
   EXPECT_FALSE(json.contains("secret"));

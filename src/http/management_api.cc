@@ -1,10 +1,9 @@
 #include "http/management_api.h"
 
-#include <charconv>
-#include <map>
-
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <charconv>
+#include <map>
 
 #include "http/credentials.h"
 #include "http/errors.h"
@@ -17,7 +16,7 @@ namespace json = boost::json;
 struct ManagementApi::Call {
   const ApiRequest& request;
   service::Caller caller;
-  std::string id;                                            // the {} segment, if any
+  std::string id;                                         // the {} segment, if any
   std::map<std::string, std::string, std::less<>> query;  // decoded query parameters
 };
 
@@ -144,7 +143,8 @@ std::optional<E> BodyEnum(ObjectReader& reader, std::string_view field,
   auto text = reader.String(field);
   if (!text) return std::nullopt;
   auto value = parse(*text);
-  if (!value) reader.Fail(field, std::string(field) + " has an unknown value '" + text->substr(0, 32) + "'");
+  if (!value)
+    reader.Fail(field, std::string(field) + " has an unknown value '" + text->substr(0, 32) + "'");
   return value;
 }
 
@@ -174,7 +174,8 @@ std::optional<std::string> ReadMeta(ObjectReader& reader) {
   return json::serialize(*object);
 }
 
-constexpr std::string_view kNotYet = " cannot be set yet: key restrictions arrive in a later version";
+constexpr std::string_view kNotYet =
+    " cannot be set yet: key restrictions arrive in a later version";
 
 void RefuseRestrictions(ObjectReader& reader) {
   for (std::string_view field :
@@ -202,12 +203,13 @@ ApiResponse ManagementApi::Handle(const ApiRequest& request) {
     }
   }
   if (!route && allow.empty()) {
-    return ErrorResponse(NotFound("no such endpoint: " + std::string(request.Path()).substr(0, 128)));
+    return ErrorResponse(
+        NotFound("no such endpoint: " + std::string(request.Path()).substr(0, 128)));
   }
   if (!route) {
     ApiResponse response = ErrorResponse(
-        Status(ErrorCode::kMethodNotAllowed, std::string(request.method).substr(0, 16) +
-                                                 " is not allowed here; use " + allow));
+        Status(ErrorCode::kMethodNotAllowed,
+               std::string(request.method).substr(0, 16) + " is not allowed here; use " + allow));
     response.headers.emplace_back("Allow", allow);
     return response;
   }
@@ -386,7 +388,9 @@ ApiResponse ManagementApi::ListKeys(Call& call) {
   return JsonResponse(200, PageToJson(*result));
 }
 
-ApiResponse ManagementApi::GetKey(Call& call) { return Respond(200, s_.keys.Get(call.caller, call.id)); }
+ApiResponse ManagementApi::GetKey(Call& call) {
+  return Respond(200, s_.keys.Get(call.caller, call.id));
+}
 
 ApiResponse ManagementApi::UpdateKey(Call& call) {
   auto reader = ObjectReader::Parse(call.request.body);
@@ -398,7 +402,8 @@ ApiResponse ManagementApi::UpdateKey(Call& call) {
   input.meta_json = ReadMeta(*reader);
   reader->Refuse("expires_at",
                  "expires_at cannot be changed after creation; roll the key or create a new one");
-  for (std::string_view field : {"id", "type", "owner", "namespace", "prefix", "status", "secret"}) {
+  for (std::string_view field :
+       {"id", "type", "owner", "namespace", "prefix", "status", "secret"}) {
     reader->Refuse(field, std::string(field) + " cannot be changed");
   }
   RefuseRestrictions(*reader);
@@ -406,7 +411,9 @@ ApiResponse ManagementApi::UpdateKey(Call& call) {
   return Respond(200, s_.keys.Update(call.caller, call.id, std::move(input)));
 }
 
-ApiResponse ManagementApi::DeleteKey(Call& call) { return NoContent(s_.keys.Delete(call.caller, call.id)); }
+ApiResponse ManagementApi::DeleteKey(Call& call) {
+  return NoContent(s_.keys.Delete(call.caller, call.id));
+}
 
 ApiResponse ManagementApi::DisableKey(Call& call) {
   return ApplyKeyAction(call, service::KeyAction::kDisable);
@@ -419,7 +426,8 @@ ApiResponse ManagementApi::RevokeKey(Call& call) {
 }
 
 ApiResponse ManagementApi::ApplyKeyAction(Call& call, service::KeyAction action) {
-  if (auto reader = ObjectReader::Parse(call.request.body); !reader.ok() || !reader->Finish().ok()) {
+  if (auto reader = ObjectReader::Parse(call.request.body);
+      !reader.ok() || !reader->Finish().ok()) {
     return ErrorResponse(reader.ok() ? reader->Finish() : reader.status());
   }
   return Respond(200, s_.keys.Apply(call.caller, call.id, action));

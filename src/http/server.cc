@@ -2,14 +2,13 @@
 #include "http/server.h"
 
 #include <atomic>
-#include <optional>
-#include <thread>
-#include <vector>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "http/errors.h"
 
@@ -116,9 +115,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!server_.api.IsManagement(view_)) return Send(server_.api.Handle(view_));
     asio::post(server_.management, [self = shared_from_this()] {
       ApiResponse response = self->server_.api.Handle(self->view_);
-      asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
-        self->Send(std::move(r));
-      });
+      asio::post(self->stream_.get_executor(),
+                 [self, r = std::move(response)]() mutable { self->Send(std::move(r)); });
     });
   }
 
@@ -129,14 +127,17 @@ class Session : public std::enable_shared_from_this<Session> {
       return SendFinal(ErrorResponse(408, "timeout", "the request did not arrive in time"));
     }
     if (ec == bhttp::error::body_limit) {
-      return SendFinal(ErrorResponse(413, "too_large", "the request body is larger than " +
-                                                           std::to_string(server_.options.max_body_bytes) + " bytes"));
+      return SendFinal(ErrorResponse(413, "too_large",
+                                     "the request body is larger than " +
+                                         std::to_string(server_.options.max_body_bytes) +
+                                         " bytes"));
     }
     if (ec == bhttp::error::header_limit) {
       return SendFinal(ErrorResponse(431, "too_large", "the request headers are too large"));
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-      return SendFinal(ErrorResponse(400, "invalid_argument", "malformed HTTP request: " + ec.message()));
+      return SendFinal(
+          ErrorResponse(400, "invalid_argument", "malformed HTTP request: " + ec.message()));
     }
     Close();
   }
@@ -239,7 +240,8 @@ Server::~Server() { impl_->management.join(); }
 Status Server::Listen() {
   beast::error_code ec;
   auto address = asio::ip::make_address(impl_->options.address, ec);
-  if (ec) return InvalidArgument("cannot listen on '" + impl_->options.address + "': not an IP address");
+  if (ec)
+    return InvalidArgument("cannot listen on '" + impl_->options.address + "': not an IP address");
   tcp::endpoint endpoint(address, impl_->options.port);
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);

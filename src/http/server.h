@@ -10,12 +10,12 @@
 // flight finish (up to drain_timeout) and returns from Run(). Shutdown is safe from any thread
 // and from a signal handler context posted through Asio.
 
+#include <spdlog/logger.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <spdlog/logger.h>
 
 #include "domain/result.h"
 #include "http/api.h"

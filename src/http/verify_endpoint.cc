@@ -29,7 +29,8 @@ bool IsStringList(const json::value& v) {
 Status ReadField(std::string_view name, const json::value& v, VerifyBody& out) {
   auto string_field = [&](std::optional<std::string_view>* into) -> Status {
     if (v.is_null()) return Status::Ok();
-    if (!v.is_string()) return InvalidField(std::string(name), std::string(name) + " must be a string");
+    if (!v.is_string())
+      return InvalidField(std::string(name), std::string(name) + " must be a string");
     if (into) *into = std::string_view(v.get_string());
     return Status::Ok();
   };
@@ -62,7 +63,8 @@ json::value KeyObject(const service::VerifyResult& result, json::storage_ptr sp)
   out["name"] = key.name;
   out["type"] = domain::KeyTypeName(key.type);
   out["owner"] = key.owner_id;
-  out["namespace"] = key.namespace_id.empty() ? json::value(nullptr) : json::value(key.namespace_id);
+  out["namespace"] =
+      key.namespace_id.empty() ? json::value(nullptr) : json::value(key.namespace_id);
   out["scopes"] = json::array(key.scopes->begin(), key.scopes->end(), sp);
   out["expires_at"] = key.expires_at == index::kNeverExpires
                           ? json::value(nullptr)
@@ -85,8 +87,10 @@ ApiResponse VerifyEndpoint::Handle(const ApiRequest& request) const {
   if (request.body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
     boost::system::error_code ec;
     parsed = json::parse(request.body, ec, sp);
-    if (ec) return ErrorResponse(InvalidArgument("the request body is not valid JSON: " + ec.message()));
-    if (!parsed.is_object()) return ErrorResponse(InvalidArgument("the request body must be a JSON object"));
+    if (ec)
+      return ErrorResponse(InvalidArgument("the request body is not valid JSON: " + ec.message()));
+    if (!parsed.is_object())
+      return ErrorResponse(InvalidArgument("the request body must be a JSON object"));
     for (const auto& [name, value] : parsed.get_object()) {
       Status status = ReadField(name, value, body);
       if (!status.ok()) return ErrorResponse(status);
@@ -99,7 +103,8 @@ ApiResponse VerifyEndpoint::Handle(const ApiRequest& request) const {
   }
   std::string_view secret = presented->present() ? presented->secret() : body.key.value_or("");
 
-  service::VerifyResult result = verifier_.Verify({.key = secret, .namespace_id = body.namespace_id});
+  service::VerifyResult result =
+      verifier_.Verify({.key = secret, .namespace_id = body.namespace_id});
   // With Basic credentials the user name must be the key's own public id.
   const auto& basic_user = presented->basic_user();
   if (basic_user && result.entry && *basic_user != crypto::PublicKeyId(result.id_chars)) {

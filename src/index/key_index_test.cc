@@ -6,8 +6,11 @@ namespace latchkey::index {
 namespace {
 
 domain::ApiKey Key(std::string id_chars, std::vector<std::string> scopes = {"*"}) {
-  return domain::ApiKey{.id = "key_" + id_chars, .name = "n", .owner_id = "pr_1",
-                        .namespace_id = "ns_1", .scopes = std::move(scopes)};
+  return domain::ApiKey{.id = "key_" + id_chars,
+                        .name = "n",
+                        .owner_id = "pr_1",
+                        .namespace_id = "ns_1",
+                        .scopes = std::move(scopes)};
 }
 
 TEST(KeyIndex, FindsKeysByTheirIdCharacters) {

@@ -66,7 +66,8 @@ Result<std::size_t> LoadIndex(store::Store& store, index::KeyIndex& index) {
   // One publication for all keys: loading in batches would copy every shard once per batch.
   std::vector<index::KeyIndex::KeyMap::Change> changes;
   LK_RETURN_IF_ERROR(store.ForEachKey([&](const domain::ApiKey& key) {
-    if (auto id = index::KeyIndex::IdCharsOf(key.id)) changes.emplace_back(*id, index.MakeEntry(key));
+    if (auto id = index::KeyIndex::IdCharsOf(key.id))
+      changes.emplace_back(*id, index.MakeEntry(key));
     return Status::Ok();
   }));
   std::size_t count = changes.size();

@@ -17,7 +17,8 @@ Status AccessPolicy::Authorize(const Caller& caller, std::string_view permission
 
 Result<Caller> Authenticator::Authenticate(std::string_view secret,
                                            std::optional<std::string_view> basic_user) const {
-  if (secret.empty()) return Unauthenticated("a personal access token or management key is required");
+  if (secret.empty())
+    return Unauthenticated("a personal access token or management key is required");
   VerifyResult result = verifier_.Verify({.key = secret, .namespace_id = std::nullopt});
   if (!result.valid()) {
     return Unauthenticated("the credential is not valid (" +

@@ -79,8 +79,7 @@ Result<CreatedKey> KeyService::Create(const Caller& caller, CreateKeyInput input
     LK_ASSIGN_OR_RETURN(input.scopes, domain::NormalizeScopes(*input.scopes, "scopes"));
   }
   std::string owner_id = input.owner.value_or(caller.principal_id);
-  LK_RETURN_IF_ERROR(
-      ctx_.policy.Authorize(caller, "keys:create", input.namespace_id.value_or("")));
+  LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "keys:create", input.namespace_id.value_or("")));
   CreatedKey created;
   LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
     auto owner = tx.GetPrincipal(owner_id);
@@ -90,7 +89,8 @@ Result<CreatedKey> KeyService::Create(const Caller& caller, CreateKeyInput input
     }
     if (input.namespace_id) {
       auto ns = tx.GetNamespace(*input.namespace_id);
-      if (!ns.ok()) return InvalidField("namespace", "no namespace " + input.namespace_id->substr(0, 64));
+      if (!ns.ok())
+        return InvalidField("namespace", "no namespace " + input.namespace_id->substr(0, 64));
       if (!input.prefix && !ns->settings.default_key_prefix.empty()) {
         input.prefix = ns->settings.default_key_prefix;
       }
@@ -175,8 +175,12 @@ Result<ApiKey> KeyService::Apply(const Caller& caller, const std::string& id, Ke
     }
     domain::UnixMillis now = ctx_.clock.NowMillis();
     switch (action) {
-      case KeyAction::kDisable: key.status = KeyStatus::kDisabled; break;
-      case KeyAction::kEnable: key.status = KeyStatus::kActive; break;
+      case KeyAction::kDisable:
+        key.status = KeyStatus::kDisabled;
+        break;
+      case KeyAction::kEnable:
+        key.status = KeyStatus::kActive;
+        break;
       case KeyAction::kRevoke:
         key.status = KeyStatus::kRevoked;
         key.revoked_at = now;

@@ -16,11 +16,13 @@ class KeyServiceTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
     ServiceFixture::SetUp();
-    auto ns = NamespaceService(*ctx_).Create(admin_, {.name = "proj", .kind = domain::NamespaceKind::kProject});
+    auto ns = NamespaceService(*ctx_).Create(
+        admin_, {.name = "proj", .kind = domain::NamespaceKind::kProject});
     ASSERT_TRUE(ns.ok());
     ns_ = ns->id;
     auto sa = PrincipalService(*ctx_).Create(
-        admin_, {.name = "extractor", .kind = domain::PrincipalKind::kServiceAccount, .namespace_id = ns_});
+        admin_,
+        {.name = "extractor", .kind = domain::PrincipalKind::kServiceAccount, .namespace_id = ns_});
     ASSERT_TRUE(sa.ok());
     sa_ = sa->principal.id;
   }
@@ -66,15 +68,19 @@ TEST_F(KeyServiceTest, RevokeDisableDeleteTakeEffectBeforeReturning) {
 TEST_F(KeyServiceTest, RevokedIsFinal) {
   CreatedKey a = MustCreate({.name = "a", .owner = sa_, .namespace_id = ns_});
   ASSERT_TRUE(keys().Apply(admin_, a.key.id, KeyAction::kRevoke).ok());
-  EXPECT_EQ(keys().Apply(admin_, a.key.id, KeyAction::kEnable).status().code(), ErrorCode::kConflict);
-  EXPECT_EQ(keys().Apply(admin_, a.key.id, KeyAction::kDisable).status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(keys().Apply(admin_, a.key.id, KeyAction::kEnable).status().code(),
+            ErrorCode::kConflict);
+  EXPECT_EQ(keys().Apply(admin_, a.key.id, KeyAction::kDisable).status().code(),
+            ErrorCode::kConflict);
   auto again = keys().Apply(admin_, a.key.id, KeyAction::kRevoke);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->status, KeyStatus::kRevoked);
 }
 
 TEST_F(KeyServiceTest, ExpiryIsCheckedAgainstTheClock) {
-  CreatedKey a = MustCreate({.name = "a", .owner = sa_, .namespace_id = ns_,
+  CreatedKey a = MustCreate({.name = "a",
+                             .owner = sa_,
+                             .namespace_id = ns_,
                              .expires_at = testing::kStartMillis + 60'000});
   EXPECT_EQ(VerifyCodeOf(a.secret), VerifyCode::kValid);
   clock_.Advance(60'000);
@@ -115,9 +121,9 @@ TEST_F(KeyServiceTest, NamesAreUniquePerOwner) {
 TEST_F(KeyServiceTest, UpdateChangesNameScopesAndMeta) {
   CreatedKey a = MustCreate({.name = "a", .owner = sa_, .namespace_id = ns_});
   auto updated = keys().Update(admin_, a.key.id,
-                              {.name = "renamed",
-                               .scopes = std::vector<std::string>{"All", "raw:read:db1/t1", "All"},
-                               .meta_json = R"({"team":"data"})"});
+                               {.name = "renamed",
+                                .scopes = std::vector<std::string>{"All", "raw:read:db1/t1", "All"},
+                                .meta_json = R"({"team":"data"})"});
   ASSERT_TRUE(updated.ok()) << updated.status().message();
   EXPECT_EQ(updated->name, "renamed");
   EXPECT_EQ(updated->scopes, (std::vector<std::string>{"*", "raw:read:db1/t1"}));
@@ -129,7 +135,8 @@ TEST_F(KeyServiceTest, UpdateChangesNameScopesAndMeta) {
 
 TEST_F(KeyServiceTest, NamespaceDefaultPrefixApplies) {
   auto ns = NamespaceService(*ctx_).Create(
-      admin_, {.name = "shop", .kind = domain::NamespaceKind::kApplication,
+      admin_, {.name = "shop",
+               .kind = domain::NamespaceKind::kApplication,
                .settings = domain::NamespaceSettings{.default_key_prefix = "shop_live"}});
   ASSERT_TRUE(ns.ok());
   CreatedKey a = MustCreate({.name = "a", .namespace_id = ns->id});
@@ -138,7 +145,8 @@ TEST_F(KeyServiceTest, NamespaceDefaultPrefixApplies) {
 }
 
 TEST_F(KeyServiceTest, NonSuperusersAreDenied) {
-  CreatedKey mgmt = MustCreate({.name = "m", .type = KeyType::kManagement, .owner = sa_, .namespace_id = ns_});
+  CreatedKey mgmt =
+      MustCreate({.name = "m", .type = KeyType::kManagement, .owner = sa_, .namespace_id = ns_});
   auto caller = authenticator_->Authenticate(mgmt.secret, std::nullopt);
   ASSERT_TRUE(caller.ok());
   EXPECT_FALSE(caller->superuser);
@@ -157,7 +165,8 @@ TEST_F(KeyServiceTest, StandardKeysCannotAuthenticateForManagement) {
 }
 
 TEST_F(KeyServiceTest, ListFiltersAndPaginates) {
-  for (int i = 0; i < 5; ++i) MustCreate({.name = "k" + std::to_string(i), .owner = sa_, .namespace_id = ns_});
+  for (int i = 0; i < 5; ++i)
+    MustCreate({.name = "k" + std::to_string(i), .owner = sa_, .namespace_id = ns_});
   std::set<std::string> seen;
   store::PageRequest page{.limit = 2};
   int pages = 0;
@@ -183,7 +192,8 @@ class NamespaceServiceTest : public testing::ServiceFixture {};
 TEST_F(NamespaceServiceTest, PatchKeepsSettingsItDoesNotName) {
   NamespaceService namespaces(*ctx_);
   auto ns = namespaces.Create(
-      admin_, {.name = "app", .kind = domain::NamespaceKind::kApplication,
+      admin_, {.name = "app",
+               .kind = domain::NamespaceKind::kApplication,
                .settings = domain::NamespaceSettings{.app_domains = {"app.example.com"}}});
   ASSERT_TRUE(ns.ok());
   auto updated = namespaces.Update(admin_, ns->id, {.default_key_prefix = "app"});

@@ -20,8 +20,7 @@ Result<Namespace> LoadNamespace(store::Transaction& tx, const std::string& id) {
 
 Status CheckNamespaceSettings(const domain::NamespaceSettings& settings) {
   LK_RETURN_IF_ERROR(CheckDomains("settings.app_domains", settings.app_domains));
-  if (!settings.default_key_prefix.empty() &&
-      !crypto::IsValidPrefix(settings.default_key_prefix)) {
+  if (!settings.default_key_prefix.empty() && !crypto::IsValidPrefix(settings.default_key_prefix)) {
     return InvalidField("settings.default_key_prefix",
                         "default_key_prefix must match ^[a-z][a-z0-9_]{0,15}$");
   }
@@ -107,7 +106,8 @@ Status NamespaceService::Delete(const Caller& caller, const std::string& id) {
     if (!ctx_.policy.Authorize(caller, "namespaces:read", ns.id).ok()) {
       return NotFound("no namespace " + id.substr(0, 64));
     }
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:write", ns.parent_id.value_or(ns.id)));
+    LK_RETURN_IF_ERROR(
+        ctx_.policy.Authorize(caller, "namespaces:write", ns.parent_id.value_or(ns.id)));
     return tx.DeleteNamespace(id);
   });
 }

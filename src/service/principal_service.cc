@@ -54,8 +54,7 @@ Result<CreatedPrincipal> PrincipalService::Create(const Caller& caller,
     p.created_at = p.updated_at = ctx_.clock.NowMillis();
     LK_RETURN_IF_ERROR(tx.InsertPrincipal(p));
     if (input.kind != domain::PrincipalKind::kUser || !input.default_key) return Status::Ok();
-    CreateKeyInput key_input{.name = std::string(kDefaultKeyName),
-                             .namespace_id = p.namespace_id};
+    CreateKeyInput key_input{.name = std::string(kDefaultKeyName), .namespace_id = p.namespace_id};
     created.default_key = KeyService::NewKey(ctx_, key_input, p.id, caller.principal_id);
     return tx.InsertKey(created.default_key->key);
   }));

@@ -28,7 +28,8 @@ TEST_F(PrincipalServiceTest, ServiceAccountsAndOptOutGetNoDefaultKey) {
   auto sa = principals().Create(admin_, {.name = "sa", .kind = PrincipalKind::kServiceAccount});
   ASSERT_TRUE(sa.ok());
   EXPECT_FALSE(sa->default_key.has_value());
-  auto user = principals().Create(admin_, {.name = "bob", .kind = PrincipalKind::kUser, .default_key = false});
+  auto user = principals().Create(
+      admin_, {.name = "bob", .kind = PrincipalKind::kUser, .default_key = false});
   ASSERT_TRUE(user.ok());
   EXPECT_FALSE(user->default_key.has_value());
 }
@@ -37,9 +38,11 @@ TEST_F(PrincipalServiceTest, DisablingTheOwnerDisablesItsKeysAtOnce) {
   auto user = principals().Create(admin_, {.name = "ada", .kind = PrincipalKind::kUser});
   ASSERT_TRUE(user.ok());
   const std::string& secret = user->default_key->secret;
-  ASSERT_TRUE(principals().Update(admin_, user->principal.id, {.status = PrincipalStatus::kDisabled}).ok());
+  ASSERT_TRUE(
+      principals().Update(admin_, user->principal.id, {.status = PrincipalStatus::kDisabled}).ok());
   EXPECT_EQ(VerifyCodeOf(secret), VerifyCode::kDisabled);
-  ASSERT_TRUE(principals().Update(admin_, user->principal.id, {.status = PrincipalStatus::kActive}).ok());
+  ASSERT_TRUE(
+      principals().Update(admin_, user->principal.id, {.status = PrincipalStatus::kActive}).ok());
   EXPECT_EQ(VerifyCodeOf(secret), VerifyCode::kValid);
 }
 
@@ -52,8 +55,11 @@ TEST_F(PrincipalServiceTest, DeletingThePrincipalDeletesItsKeys) {
 }
 
 TEST_F(PrincipalServiceTest, CallerCannotDisableOrDeleteItself) {
-  EXPECT_EQ(principals().Update(admin_, admin_.principal_id, {.status = PrincipalStatus::kDisabled})
-                .status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(principals()
+                .Update(admin_, admin_.principal_id, {.status = PrincipalStatus::kDisabled})
+                .status()
+                .code(),
+            ErrorCode::kConflict);
   EXPECT_EQ(principals().Delete(admin_, admin_.principal_id).code(), ErrorCode::kConflict);
 }
 

@@ -52,7 +52,8 @@ Status CheckDomains(std::string_view field, const std::vector<std::string>& doma
       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
              c == '.' || c == '-' || c == '*' || c == ':' || c == '/' || c == '[' || c == ']';
     };
-    if (domain.empty() || domain.size() > 255 || !std::all_of(domain.begin(), domain.end(), ok_char)) {
+    if (domain.empty() || domain.size() > 255 ||
+        !std::all_of(domain.begin(), domain.end(), ok_char)) {
       return Bad(field, "entry '" + domain.substr(0, 64) + "' is not a host name");
     }
   }

@@ -6,13 +6,20 @@ namespace latchkey::service {
 
 std::string_view VerifyCodeName(VerifyCode code) {
   switch (code) {
-    case VerifyCode::kMalformed: return "MALFORMED";
-    case VerifyCode::kNotFound: return "NOT_FOUND";
-    case VerifyCode::kRevoked: return "REVOKED";
-    case VerifyCode::kExpired: return "EXPIRED";
-    case VerifyCode::kDisabled: return "DISABLED";
-    case VerifyCode::kWrongNamespace: return "WRONG_NAMESPACE";
-    case VerifyCode::kValid: return "VALID";
+    case VerifyCode::kMalformed:
+      return "MALFORMED";
+    case VerifyCode::kNotFound:
+      return "NOT_FOUND";
+    case VerifyCode::kRevoked:
+      return "REVOKED";
+    case VerifyCode::kExpired:
+      return "EXPIRED";
+    case VerifyCode::kDisabled:
+      return "DISABLED";
+    case VerifyCode::kWrongNamespace:
+      return "WRONG_NAMESPACE";
+    case VerifyCode::kValid:
+      return "VALID";
   }
   return "MALFORMED";
 }

@@ -15,18 +15,26 @@
 namespace latchkey::service {
 
 // In the order they are checked (DESIGN §5).
-enum class VerifyCode { kMalformed, kNotFound, kRevoked, kExpired, kDisabled, kWrongNamespace, kValid };
+enum class VerifyCode {
+  kMalformed,
+  kNotFound,
+  kRevoked,
+  kExpired,
+  kDisabled,
+  kWrongNamespace,
+  kValid
+};
 std::string_view VerifyCodeName(VerifyCode code);
 
 struct VerifyRequest {
-  std::string_view key;                         // the presented secret
-  std::optional<std::string_view> namespace_id; // the namespace the caller requires
+  std::string_view key;                          // the presented secret
+  std::optional<std::string_view> namespace_id;  // the namespace the caller requires
 };
 
 struct VerifyResult {
   VerifyCode code = VerifyCode::kMalformed;
-  std::string_view id_chars;     // the key's 16 id characters (a view into the request's key)
-  index::KeyIndex::KeyRef entry; // set when the key was found and its secret matched
+  std::string_view id_chars;      // the key's 16 id characters (a view into the request's key)
+  index::KeyIndex::KeyRef entry;  // set when the key was found and its secret matched
   bool valid() const { return code == VerifyCode::kValid; }
 };
 

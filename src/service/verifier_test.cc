@@ -23,8 +23,12 @@ class VerifierTest : public ::testing::Test {
   std::string AddKey(KeyStatus status = KeyStatus::kActive,
                      std::optional<domain::UnixMillis> expires_at = std::nullopt) {
     crypto::GeneratedKey generated = crypto::GenerateKey("lk", random_);
-    domain::ApiKey key{.id = generated.id, .name = "k", .owner_id = "pr_owner",
-                       .namespace_id = "ns_a", .scopes = {"*"}, .expires_at = expires_at};
+    domain::ApiKey key{.id = generated.id,
+                       .name = "k",
+                       .owner_id = "pr_owner",
+                       .namespace_id = "ns_a",
+                       .scopes = {"*"},
+                       .expires_at = expires_at};
     key.status = status;
     key.digest = hasher_->Digest(generated.key);
     index_.PutKey(key);
@@ -65,7 +69,8 @@ TEST_F(VerifierTest, UnknownIdAndWrongSecretAreNotFoundWithoutTheKey) {
   EXPECT_EQ(Code(stranger.key), VerifyCode::kNotFound);
   std::string secret = AddKey();
   // Same id, different secret, valid checksum: indexed id, digest mismatch.
-  domain::ApiKey other{.id = "key_" + stranger.key.substr(3, 16), .owner_id = "pr_owner", .namespace_id = "ns_a"};
+  domain::ApiKey other{
+      .id = "key_" + stranger.key.substr(3, 16), .owner_id = "pr_owner", .namespace_id = "ns_a"};
   other.digest = hasher_->Digest(secret);
   index_.PutKey(other);
   VerifyResult result = verifier_->Verify({.key = stranger.key});
@@ -99,7 +104,8 @@ TEST_F(VerifierTest, DisabledOrMissingOwnerDisablesTheKey) {
 
 TEST_F(VerifierTest, PersonalKeysPassTheNamespaceCheck) {
   crypto::GeneratedKey generated = crypto::GenerateKey("lk", random_);
-  domain::ApiKey key{.id = generated.id, .type = domain::KeyType::kPersonal, .owner_id = "pr_owner"};
+  domain::ApiKey key{
+      .id = generated.id, .type = domain::KeyType::kPersonal, .owner_id = "pr_owner"};
   key.digest = hasher_->Digest(generated.key);
   index_.PutKey(key);
   EXPECT_EQ(Code(generated.key, "ns_any"), VerifyCode::kValid);

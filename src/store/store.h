@@ -36,8 +36,9 @@ struct Page {
 };
 
 struct PageRequest {
-  std::string cursor;  // empty = from the start; a cursor the store cannot decode is kInvalidArgument
-  int limit = 50;      // 1..1000, enforced by the caller
+  std::string
+      cursor;      // empty = from the start; a cursor the store cannot decode is kInvalidArgument
+  int limit = 50;  // 1..1000, enforced by the caller
 };
 
 struct NamespaceFilter {
