@@ -225,9 +225,9 @@ ApiResponse ManagementApi::Handle(const ApiRequest& request) {
 }
 
 ApiResponse ManagementApi::WhoAmI(Call& call) {
-  auto principal = s_.principals.Get(call.caller, call.caller.principal_id);
+  auto principal = s_.principals.Self(call.caller);
   if (!principal.ok()) return ErrorResponse(principal.status());
-  auto key = s_.keys.Get(call.caller, call.caller.key_id);
+  auto key = s_.keys.Self(call.caller);
   if (!key.ok()) return ErrorResponse(key.status());
   json::array permissions;
   if (call.caller.superuser) permissions.emplace_back("*");

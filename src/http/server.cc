@@ -1,6 +1,7 @@
 // The only translation unit with Boost.Beast server templates (build time on 2 cores).
 #include "http/server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -147,7 +148,8 @@ class Session : public std::enable_shared_from_this<Session> {
     request_ = {};
     request_.version(11);
     request_.keep_alive(false);
-    view_ = ApiRequest{.method = "-", .target = "-"};
+    request_id_ = server_.NextRequestId();
+    view_ = ApiRequest{.method = "-", .target = "-", .request_id = request_id_};
     server_.in_flight.fetch_add(1);
     Send(std::move(response));
   }
@@ -172,9 +174,30 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(beast::error_code ec, std::size_t) {
     bool keep_alive = response_.keep_alive();
     server_.RequestDone();
-    if (ec || !keep_alive) return Close();
+    if (ec) return Close();
+    if (!keep_alive) return DrainAndClose();
     stream_.expires_never();
     Read();
+  }
+
+  // Half-closes, then reads and discards what the client is still sending (a body we refused,
+  // say) for a bounded time and size, so that the client sees our response rather than a
+  // connection reset (RFC 9112 §9.6).
+  void DrainAndClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    drained_ = 0;
+    stream_.expires_after(kDrainTime);
+    Drain();
+  }
+
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxDrainBytes) return self->Close();
+                              self->Drain();
+                            });
   }
 
   void Close() {
@@ -204,6 +227,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string request_id_;
   Clock::time_point start_;
   bool timed_out_ = false;
+  static constexpr auto kDrainTime = std::chrono::seconds(2);
+  static constexpr std::size_t kMaxDrainBytes = 4 << 20;
+  std::array<char, 16 * 1024> drain_buffer_;
+  std::size_t drained_ = 0;
 };
 
 }  // namespace
@@ -252,6 +279,12 @@ Status Server::Listen() {
     return Unavailable("cannot listen on " + impl_->options.address + ":" +
                        std::to_string(impl_->options.port) + ": " + ec.message());
   }
+  // Installed now, before anyone is told the address: a signal that arrives before Run() is
+  // queued and starts the graceful shutdown as soon as Run() begins.
+  if (impl_->options.handle_signals) {
+    impl_->signals.add(SIGINT);
+    impl_->signals.add(SIGTERM);
+  }
   return Status::Ok();
 }
 
@@ -260,8 +293,6 @@ std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().por
 void Server::Run() {
   Impl& impl = *impl_;
   if (impl.options.handle_signals) {
-    impl.signals.add(SIGINT);
-    impl.signals.add(SIGTERM);
     impl.signals.async_wait([&impl](beast::error_code ec, int) {
       if (!ec) impl.BeginShutdown();
     });

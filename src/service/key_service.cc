@@ -119,6 +119,15 @@ Result<ApiKey> KeyService::Get(const Caller& caller, const std::string& id) {
   return key;
 }
 
+Result<ApiKey> KeyService::Self(const Caller& caller) {
+  ApiKey key;
+  LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(key, LoadKey(tx, caller.key_id));
+    return Status::Ok();
+  }));
+  return key;
+}
+
 Result<store::Page<ApiKey>> KeyService::List(const Caller& caller, store::KeyFilter filter,
                                              const store::PageRequest& page) {
   if (caller.key_type == KeyType::kManagement && !filter.namespace_id) {

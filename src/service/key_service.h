@@ -45,6 +45,8 @@ class KeyService {
 
   Result<CreatedKey> Create(const Caller& caller, CreateKeyInput input);
   Result<domain::ApiKey> Get(const Caller& caller, const std::string& id);
+  // The credential the caller presented: always visible to its holder.
+  Result<domain::ApiKey> Self(const Caller& caller);
   Result<store::Page<domain::ApiKey>> List(const Caller& caller, store::KeyFilter filter,
                                            const store::PageRequest& page);
   Result<domain::ApiKey> Update(const Caller& caller, const std::string& id, UpdateKeyInput input);

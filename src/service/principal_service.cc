@@ -75,6 +75,15 @@ Result<Principal> PrincipalService::Get(const Caller& caller, const std::string&
   return p;
 }
 
+Result<Principal> PrincipalService::Self(const Caller& caller) {
+  Principal p;
+  LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(p, LoadPrincipal(tx, caller.principal_id));
+    return Status::Ok();
+  }));
+  return p;
+}
+
 Result<store::Page<Principal>> PrincipalService::List(const Caller& caller,
                                                       const store::PrincipalFilter& filter,
                                                       const store::PageRequest& page) {

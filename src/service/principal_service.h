@@ -40,6 +40,8 @@ class PrincipalService {
 
   Result<CreatedPrincipal> Create(const Caller& caller, CreatePrincipalInput input);
   Result<domain::Principal> Get(const Caller& caller, const std::string& id);
+  // The caller's own principal: always visible to itself, whatever its permissions.
+  Result<domain::Principal> Self(const Caller& caller);
   Result<store::Page<domain::Principal>> List(const Caller& caller,
                                               const store::PrincipalFilter& filter,
                                               const store::PageRequest& page);
