@@ -136,6 +136,19 @@ std::optional<E> QueryEnum(const std::map<std::string, std::string, std::less<>>
   return parsed;
 }
 
+// Answers a listing: `query_status` carries a bad filter parameter, if any; `list` runs the
+// service call for the page that the query's limit and cursor ask for.
+template <typename List>
+ApiResponse ListResponse(const Status& query_status,
+                         const std::map<std::string, std::string, std::less<>>& query, List list) {
+  if (!query_status.ok()) return ErrorResponse(query_status);
+  auto page = ReadPage(query);
+  if (!page.ok()) return ErrorResponse(page.status());
+  auto result = list(*page);
+  if (!result.ok()) return ErrorResponse(result.status());
+  return JsonResponse(200, PageToJson(*result));
+}
+
 // Reads an enum field of a body.
 template <typename E>
 std::optional<E> BodyEnum(ObjectReader& reader, std::string_view field,
@@ -259,12 +272,9 @@ ApiResponse ManagementApi::ListNamespaces(Call& call) {
   store::NamespaceFilter filter;
   filter.parent_id = QueryValue(call.query, "parent_id");
   filter.kind = QueryEnum(call.query, "kind", &domain::ParseNamespaceKind, status);
-  auto page = ReadPage(call.query);
-  if (!status.ok()) return ErrorResponse(status);
-  if (!page.ok()) return ErrorResponse(page.status());
-  auto result = s_.namespaces.List(call.caller, filter, *page);
-  if (!result.ok()) return ErrorResponse(result.status());
-  return JsonResponse(200, PageToJson(*result));
+  return ListResponse(status, call.query, [&](const store::PageRequest& page) {
+    return s_.namespaces.List(call.caller, filter, page);
+  });
 }
 
 ApiResponse ManagementApi::GetNamespace(Call& call) {
@@ -319,12 +329,9 @@ ApiResponse ManagementApi::ListPrincipals(Call& call) {
   filter.namespace_id = QueryValue(call.query, "namespace");
   filter.kind = QueryEnum(call.query, "kind", &domain::ParsePrincipalKind, status);
   filter.status = QueryEnum(call.query, "status", &domain::ParsePrincipalStatus, status);
-  auto page = ReadPage(call.query);
-  if (!status.ok()) return ErrorResponse(status);
-  if (!page.ok()) return ErrorResponse(page.status());
-  auto result = s_.principals.List(call.caller, filter, *page);
-  if (!result.ok()) return ErrorResponse(result.status());
-  return JsonResponse(200, PageToJson(*result));
+  return ListResponse(status, call.query, [&](const store::PageRequest& page) {
+    return s_.principals.List(call.caller, filter, page);
+  });
 }
 
 ApiResponse ManagementApi::GetPrincipal(Call& call) {
@@ -380,12 +387,9 @@ ApiResponse ManagementApi::ListKeys(Call& call) {
   filter.owner_id = QueryValue(call.query, "owner");
   filter.status = QueryEnum(call.query, "status", &domain::ParseKeyStatus, status);
   filter.type = QueryEnum(call.query, "type", &domain::ParseKeyType, status);
-  auto page = ReadPage(call.query);
-  if (!status.ok()) return ErrorResponse(status);
-  if (!page.ok()) return ErrorResponse(page.status());
-  auto result = s_.keys.List(call.caller, filter, *page);
-  if (!result.ok()) return ErrorResponse(result.status());
-  return JsonResponse(200, PageToJson(*result));
+  return ListResponse(status, call.query, [&](const store::PageRequest& page) {
+    return s_.keys.List(call.caller, filter, page);
+  });
 }
 
 ApiResponse ManagementApi::GetKey(Call& call) {
