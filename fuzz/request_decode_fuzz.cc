@@ -23,21 +23,26 @@ namespace {
 
 using namespace latchkey;
 
+std::string MakeDir() {
+  std::string base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
+  std::string dir = base + "/latchkey-fuzz-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::unique_ptr<crypto::SecretHasher> MakeHasher() {
+  std::vector<std::uint8_t> pepper(32, 7);
+  return std::move(crypto::SecretHasher::Create(pepper)).value();
+}
+
+// Every member is initialized in declaration order, each from the ones before it.
 struct Harness {
-  Harness() {
-    std::string base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
-    dir = base + "/latchkey-fuzz-" + std::to_string(::getpid());
-    std::filesystem::create_directories(dir);
-    store = std::move(store::sqlite::SqliteStore::Open(dir + "/fuzz.db")).value();
-    std::vector<std::uint8_t> pepper(32, 7);
-    hasher = std::move(crypto::SecretHasher::Create(pepper)).value();
-    token = std::move(service::Bootstrap(ctx)).value().admin_token;
-  }
   ~Harness() { std::filesystem::remove_all(dir); }
 
-  std::string dir;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<crypto::SecretHasher> hasher;
+  std::string dir = MakeDir();
+  std::unique_ptr<store::Store> store =
+      std::move(store::sqlite::SqliteStore::Open(dir + "/fuzz.db")).value();
+  std::unique_ptr<crypto::SecretHasher> hasher = MakeHasher();
   crypto::OsRandom random;
   domain::SystemClock clock;
   index::KeyIndex index;
@@ -51,7 +56,7 @@ struct Harness {
   http::VerifyEndpoint verify{verifier};
   http::ManagementApi management{{authenticator, keys, namespaces, principals}};
   http::Api api{verify, management, index};
-  std::string token;
+  std::string token = std::move(service::Bootstrap(ctx)).value().admin_token;
 };
 
 struct Headers {

@@ -22,7 +22,7 @@ ctest --test-dir build/asan --output-on-failure --timeout 1200
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzzing (${FUZZ_SECONDS:-60}s per target)"
   cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz
+  cmake --build --preset fuzz --target fuzzers
   for fuzzer in build/fuzz/fuzz/*_fuzz; do
     name=$(basename "$fuzzer" _fuzz)
     corpus=$(mktemp -d)

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace latchkey::index {
 namespace {
@@ -50,6 +51,38 @@ TEST(SnapshotMap, ForEachSeesEverything) {
     ++count;
   });
   EXPECT_EQ(count, 100);
+}
+
+// Erasing moves another value of the shard into the hole; every other key still finds its own
+// value, and a Ref taken before the erase still reads the old version.
+TEST(SnapshotMap, ErasingKeepsTheOtherEntriesFindable) {
+  using OneShard = SnapshotMap<int, std::string, std::hash<int>, 1>;
+  OneShard map;
+  std::vector<OneShard::Change> inserts;
+  for (int i = 0; i < 100; ++i) inserts.emplace_back(i, std::to_string(i));
+  map.Apply(std::move(inserts));
+  OneShard::Ref last = map.Find(99);
+  map.Apply({{0, std::nullopt}, {50, std::nullopt}, {98, std::nullopt}, {1000, std::nullopt}});
+  EXPECT_EQ(map.size(), 97u);
+  for (int i = 0; i < 100; ++i) {
+    if (i == 0 || i == 50 || i == 98) {
+      EXPECT_FALSE(map.Find(i)) << i;
+    } else {
+      ASSERT_TRUE(map.Find(i)) << i;
+      EXPECT_EQ(*map.Find(i), std::to_string(i));
+    }
+  }
+  int count = 0;
+  map.ForEach([&](const int& k, const std::string& v) {
+    EXPECT_EQ(std::to_string(k), v);
+    ++count;
+  });
+  EXPECT_EQ(count, 97);
+  EXPECT_EQ(*last, "99");
+  map.Apply({{0, "zero"}, {99, "ninety-nine"}});
+  EXPECT_EQ(*map.Find(0), "zero");
+  EXPECT_EQ(*map.Find(99), "ninety-nine");
+  EXPECT_EQ(map.size(), 98u);
 }
 
 // Readers never see a torn or missing value while a writer keeps replacing it.
