@@ -1,6 +1,5 @@
 #include "app/serve.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
@@ -8,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/buffered_stderr_sink.h"
 #include "app/data_dir.h"
 #include "http/api.h"
 #include "http/management_api.h"
@@ -21,13 +21,19 @@ namespace latchkey::app {
 namespace {
 
 // One JSON object per line on stderr; the message supplies the fields after "level".
+// stderr is made fully buffered and flushed every second, on every warning and at exit, so
+// the access log costs no system call per request; a kill -9 may lose the last second of it.
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>("latchkey",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  static char buffer[1 << 16];
+  std::setvbuf(stderr, buffer, _IOFBF, sizeof buffer);
+  auto logger =
+      std::make_shared<spdlog::logger>("latchkey", std::make_shared<BufferedStderrSink>());
   logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})",
                       spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::info);
+  logger->flush_on(spdlog::level::warn);
+  spdlog::register_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
   return logger;
 }
 
@@ -110,12 +116,14 @@ int RunServe(const ServeOptions& options) {
   api.SetReady(true);
   log->info(R"("msg":"listening","address":{},"port":{})", Quoted(server_options->address),
             server.port());
+  log->flush();
   std::string host = server_options->address.find(':') != std::string::npos
                          ? "[" + server_options->address + "]"
                          : server_options->address;
   std::cout << "latchkey: listening on http://" << host << ":" << server.port() << std::endl;
   server.Run();
   log->info(R"("msg":"stopped")");
+  log->flush();
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // The only translation unit with Boost.Beast server templates (build time on 2 cores).
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -66,8 +67,15 @@ std::string_view HeaderOf(const void* ctx, std::string_view name) {
   return {it->value().data(), it->value().size()};
 }
 
-std::string Quoted(std::string_view s) {
-  return boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+// Text for a JSON string in the access log. Method, address, ids and most paths need no
+// escaping; anything that might is serialized by Boost.JSON (without the quotes added here).
+std::string_view Escaped(std::string_view s, std::string& storage) {
+  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20;
+  });
+  if (plain) return s;
+  storage = boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+  return std::string_view(storage).substr(1, storage.size() - 2);
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -209,10 +217,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void Log(int status, const std::string& key_id) {
     auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
+    std::string method_storage, path_storage;
+    std::string key_json = key_id.empty() ? "null" : "\"" + key_id + "\"";  // ids are base62
     server_.log->info(
-        R"("msg":"request","method":{},"path":{},"status":{},"latency_us":{},"key_id":{},"remote":{},"request_id":{})",
-        Quoted(view_.method), Quoted(view_.Path()), status, micros,
-        key_id.empty() ? "null" : Quoted(key_id), Quoted(remote_), Quoted(request_id_));
+        R"("msg":"request","method":"{}","path":"{}","status":{},"latency_us":{},"key_id":{},"remote":"{}","request_id":"{}")",
+        Escaped(view_.method, method_storage), Escaped(view_.Path(), path_storage), status, micros,
+        key_json, remote_, request_id_);
   }
 
   beast::tcp_stream stream_;
