@@ -21,12 +21,18 @@ struct FakeRequest {
   }
 };
 
-Result<PresentedKey> Extract(std::map<std::string, std::string> headers) {
-  FakeRequest fake{std::move(headers)};
-  return ExtractKey(fake.Build());
-}
+// A PresentedKey views the request's headers, so the fake request outlives each result (until
+// the next Extract).
+class Credentials : public ::testing::Test {
+ protected:
+  Result<PresentedKey> Extract(std::map<std::string, std::string> headers) {
+    fake_.headers = std::move(headers);
+    return ExtractKey(fake_.Build());
+  }
+  FakeRequest fake_;
+};
 
-TEST(Credentials, AcceptsEveryPresentation) {
+TEST_F(Credentials, AcceptsEveryPresentation) {
   EXPECT_EQ(Extract({{"Authorization", "Bearer lk_a"}})->secret(), "lk_a");
   EXPECT_EQ(Extract({{"Authorization", "bearer   lk_a "}})->secret(), "lk_a");
   EXPECT_EQ(Extract({{"Authorization", "Key lk_b"}})->secret(), "lk_b");
@@ -37,12 +43,12 @@ TEST(Credentials, AcceptsEveryPresentation) {
   EXPECT_EQ(basic->basic_user(), "key_id");
 }
 
-TEST(Credentials, AbsentOrUnknownSchemeIsNotPresent) {
+TEST_F(Credentials, AbsentOrUnknownSchemeIsNotPresent) {
   EXPECT_FALSE(Extract({})->present());
   EXPECT_FALSE(Extract({{"Authorization", "Digest abc"}})->present());
 }
 
-TEST(Credentials, MalformedKnownSchemesAreErrors) {
+TEST_F(Credentials, MalformedKnownSchemesAreErrors) {
   EXPECT_FALSE(Extract({{"Authorization", "Bearer"}}).ok());
   EXPECT_FALSE(Extract({{"Authorization", "Basic !!!"}}).ok());
   EXPECT_FALSE(Extract({{"Authorization", "Basic bm9jb2xvbg=="}}).ok());  // "nocolon"
