@@ -97,9 +97,12 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
     timed_out_ = false;
+    reading_ = true;
     deadline_.expires_after(server_.options.request_timeout);
     deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec) return;  // cancelled: the request arrived in time
+      // Cancelled, or expired just as the request arrived (the handler was already queued):
+      // then it must not cancel what the session does next.
+      if (ec || !self->reading_) return;
       self->timed_out_ = true;
       beast::error_code ignored;
       self->stream_.socket().cancel(ignored);
@@ -109,6 +112,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
+    reading_ = false;
     deadline_.cancel();
     start_ = Clock::now();
     if (ec) return OnReadError(ec);
@@ -237,6 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string request_id_;
   Clock::time_point start_;
   bool timed_out_ = false;
+  bool reading_ = false;  // a request read is in progress (the deadline applies)
   static constexpr auto kDrainTime = std::chrono::seconds(2);
   static constexpr std::size_t kMaxDrainBytes = 4 << 20;
   std::array<char, 16 * 1024> drain_buffer_;
