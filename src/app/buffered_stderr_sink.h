@@ -5,10 +5,10 @@
 // flush_on's level, on flush_every's period, and explicitly. Thread-safe through base_sink's
 // mutex.
 
+#include <spdlog/sinks/base_sink.h>
+
 #include <cstdio>
 #include <mutex>
-
-#include <spdlog/sinks/base_sink.h>
 
 namespace latchkey::app {
 

@@ -375,9 +375,7 @@ ApiResponse ManagementApi::CreateKey(Call& call) {
   if (!created.ok()) return ErrorResponse(created.status());
   json::object body = ToJson(created->key);
   body["secret"] = created->secret;
-  ApiResponse response = JsonResponse(201, std::move(body));
-  response.key_id = call.caller.key_id;
-  return response;
+  return JsonResponse(201, std::move(body));
 }
 
 ApiResponse ManagementApi::ListKeys(Call& call) {
@@ -405,7 +403,7 @@ ApiResponse ManagementApi::UpdateKey(Call& call) {
   input.scopes = reader->StringList("scopes");
   input.meta_json = ReadMeta(*reader);
   reader->Refuse("expires_at",
-                 "expires_at cannot be changed after creation; roll the key or create a new one");
+                 "expires_at cannot be changed after creation; create a new key instead");
   for (std::string_view field :
        {"id", "type", "owner", "namespace", "prefix", "status", "secret"}) {
     reader->Refuse(field, std::string(field) + " cannot be changed");
