@@ -102,14 +102,10 @@ ApiResponse VerifyEndpoint::Handle(const ApiRequest& request) const {
   }
   std::string_view secret = presented->present() ? presented->secret() : body.key.value_or("");
 
-  service::VerifyResult result =
-      verifier_.Verify({.key = secret, .namespace_id = body.namespace_id});
-  // With Basic credentials the user name must be the key's own public id.
-  const auto& basic_user = presented->basic_user();
-  if (basic_user && result.entry && *basic_user != crypto::PublicKeyId(result.id_chars)) {
-    result.code = service::VerifyCode::kNotFound;
-    result.entry = {};
-  }
+  std::optional<std::string_view> claimed_id;
+  if (presented->basic_user()) claimed_id = *presented->basic_user();
+  service::VerifyResult result = verifier_.Verify(
+      {.key = secret, .namespace_id = body.namespace_id, .claimed_id = claimed_id});
   json::object out(sp);
   out["valid"] = result.valid();
   out["code"] = service::VerifyCodeName(result.code);

@@ -3,20 +3,20 @@
 #include <algorithm>
 #include <optional>
 
+#include "crypto/key_format.h"
+
 namespace latchkey::index {
 namespace {
 
-constexpr std::string_view kIdPrefix = "key_";
 constexpr std::size_t kInternedScopeSets = 64;
 
 }  // namespace
 
 std::optional<KeyIdChars> KeyIndex::IdCharsOf(std::string_view public_id) {
-  if (public_id.size() != kIdPrefix.size() + 16 || !public_id.starts_with(kIdPrefix)) {
-    return std::nullopt;
-  }
+  std::optional<std::string_view> chars = crypto::IdCharsFromPublicId(public_id);
+  if (!chars) return std::nullopt;
   KeyIdChars id;
-  std::copy_n(public_id.data() + kIdPrefix.size(), 16, id.begin());
+  std::copy_n(chars->data(), id.size(), id.begin());
   return id;
 }
 

@@ -19,15 +19,12 @@ Result<Caller> Authenticator::Authenticate(std::string_view secret,
                                            std::optional<std::string_view> basic_user) const {
   if (secret.empty())
     return Unauthenticated("a personal access token or management key is required");
-  VerifyResult result = verifier_.Verify({.key = secret, .namespace_id = std::nullopt});
+  VerifyResult result = verifier_.Verify({.key = secret, .claimed_id = basic_user});
   if (!result.valid()) {
     return Unauthenticated("the credential is not valid (" +
                            std::string(VerifyCodeName(result.code)) + ")");
   }
   std::string key_id = crypto::PublicKeyId(result.id_chars);
-  if (basic_user && *basic_user != key_id) {
-    return Unauthenticated("the Basic user name is not the key's id");
-  }
   const index::KeyEntry& key = *result.entry;
   if (key.type == domain::KeyType::kStandard) {
     return PermissionDenied("standard keys cannot call the management API");

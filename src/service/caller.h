@@ -36,9 +36,9 @@ class Authenticator {
  public:
   explicit Authenticator(const Verifier& verifier) : verifier_(verifier) {}
 
-  // `basic_user` is the user name of HTTP Basic credentials (must then equal the key's public
-  // id). kUnauthenticated for a missing or non-VALID credential; kPermissionDenied for a
-  // standard key, which never calls the management API.
+  // `basic_user` is the user name of HTTP Basic credentials (must then be the key's public id,
+  // see VerifyRequest::claimed_id). kUnauthenticated for a missing or non-VALID credential;
+  // kPermissionDenied for a standard key, which never calls the management API.
   Result<Caller> Authenticate(std::string_view secret,
                               std::optional<std::string_view> basic_user) const;
 

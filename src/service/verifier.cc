@@ -29,6 +29,10 @@ VerifyResult Verifier::Verify(const VerifyRequest& request) const {
   std::optional<crypto::ParsedKey> parsed = crypto::ParseKey(request.key);
   if (!parsed) return result;  // MALFORMED, decided offline
   result.id_chars = parsed->id_chars;
+  if (request.claimed_id && crypto::IdCharsFromPublicId(*request.claimed_id) != parsed->id_chars) {
+    result.code = VerifyCode::kNotFound;
+    return result;
+  }
 
   index::KeyIndex::KeyRef entry = index_.FindKey(parsed->id_chars);
   // A wrong secret for a known id is NOT_FOUND: nothing about the key is revealed to a caller

@@ -29,6 +29,9 @@ std::string_view VerifyCodeName(VerifyCode code);
 struct VerifyRequest {
   std::string_view key;                          // the presented secret
   std::optional<std::string_view> namespace_id;  // the namespace the caller requires
+  // The public key id the caller claims (the user name of HTTP Basic credentials); a key whose
+  // id differs is NOT_FOUND.
+  std::optional<std::string_view> claimed_id;
 };
 
 struct VerifyResult {

@@ -102,6 +102,17 @@ TEST_F(VerifierTest, DisabledOrMissingOwnerDisablesTheKey) {
   EXPECT_EQ(Code(secret), VerifyCode::kDisabled);
 }
 
+TEST_F(VerifierTest, AClaimedIdMustBeTheKeysOwn) {
+  std::string secret = AddKey();
+  std::string own_id = "key_" + secret.substr(3, 16);
+  EXPECT_TRUE(verifier_->Verify({.key = secret, .claimed_id = own_id}).valid());
+  for (std::string_view other : {"key_AAAAAAAAAAAAAAAA", "", "nonsense"}) {
+    VerifyResult result = verifier_->Verify({.key = secret, .claimed_id = other});
+    EXPECT_EQ(result.code, VerifyCode::kNotFound) << other;
+    EXPECT_FALSE(result.entry);
+  }
+}
+
 TEST_F(VerifierTest, PersonalKeysPassTheNamespaceCheck) {
   crypto::GeneratedKey generated = crypto::GenerateKey("lk", random_);
   domain::ApiKey key{
