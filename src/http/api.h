@@ -26,7 +26,6 @@ class Api {
   // /readyz answers 200 only while ready and not draining.
   void SetReady(bool ready) { ready_.store(ready); }
   void SetDraining() { draining_.store(true); }
-  bool draining() const { return draining_.load(); }
 
  private:
   ApiResponse Health(const ApiRequest& request, bool readiness) const;

@@ -64,8 +64,8 @@ ApiResponse NoContent(const Status& status) {
   return response;
 }
 
-// Splits a decoded path into segments; std::nullopt if the target is not a valid origin-form.
-std::optional<std::vector<std::string>> PathSegments(const boost::urls::url_view& url) {
+// The decoded segments of a path.
+std::vector<std::string> PathSegments(const boost::urls::url_view& url) {
   std::vector<std::string> out;
   for (auto segment : url.segments()) out.push_back(std::string(segment));
   return out;
@@ -187,6 +187,13 @@ std::optional<std::string> ReadMeta(ObjectReader& reader) {
   return json::serialize(*object);
 }
 
+// Refuses each of `fields` if present: they are fixed when the object is created.
+void RefuseImmutable(ObjectReader& reader, std::initializer_list<std::string_view> fields) {
+  for (std::string_view field : fields) {
+    reader.Refuse(field, std::string(field) + " cannot be changed");
+  }
+}
+
 constexpr std::string_view kNotYet =
     " cannot be set yet: key restrictions arrive in a later version";
 
@@ -208,7 +215,7 @@ ApiResponse ManagementApi::Handle(const ApiRequest& request) {
   std::string allow;
   for (const Route& r : kRoutes) {
     std::string matched_id;
-    if (!Matches(r.pattern, *segments, matched_id)) continue;
+    if (!Matches(r.pattern, segments, matched_id)) continue;
     allow += (allow.empty() ? "" : ", ") + std::string(r.method);
     if (r.method == request.method) {
       route = &r;
@@ -289,9 +296,7 @@ ApiResponse ManagementApi::UpdateNamespace(Call& call) {
   SettingsPatch settings = ReadSettings(*reader);
   input.app_domains = std::move(settings.app_domains);
   input.default_key_prefix = std::move(settings.default_key_prefix);
-  reader->Refuse("kind", "kind cannot be changed");
-  reader->Refuse("parent_id", "parent_id cannot be changed");
-  reader->Refuse("id", "id cannot be changed");
+  RefuseImmutable(*reader, {"id", "kind", "parent_id"});
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   return Respond(200, s_.namespaces.Update(call.caller, call.id, input));
 }
@@ -345,9 +350,7 @@ ApiResponse ManagementApi::UpdatePrincipal(Call& call) {
   input.name = reader->String("name");
   if (auto email = reader->String("email")) input.email = email;
   input.status = BodyEnum(*reader, "status", &domain::ParsePrincipalStatus);
-  for (std::string_view field : {"id", "kind", "namespace", "superuser"}) {
-    reader->Refuse(field, std::string(field) + " cannot be changed");
-  }
+  RefuseImmutable(*reader, {"id", "kind", "namespace", "superuser"});
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   return Respond(200, s_.principals.Update(call.caller, call.id, input));
 }
@@ -404,10 +407,7 @@ ApiResponse ManagementApi::UpdateKey(Call& call) {
   input.meta_json = ReadMeta(*reader);
   reader->Refuse("expires_at",
                  "expires_at cannot be changed after creation; create a new key instead");
-  for (std::string_view field :
-       {"id", "type", "owner", "namespace", "prefix", "status", "secret"}) {
-    reader->Refuse(field, std::string(field) + " cannot be changed");
-  }
+  RefuseImmutable(*reader, {"id", "type", "owner", "namespace", "prefix", "status", "secret"});
   RefuseRestrictions(*reader);
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   return Respond(200, s_.keys.Update(call.caller, call.id, std::move(input)));
