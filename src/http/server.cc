@@ -1,18 +1,21 @@
 // The only translation unit with Boost.Beast server templates (build time on 2 cores).
 #include "http/server.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "http/errors.h"
+#include "http/json_text.h"
+#include "http/response_head.h"
 
 namespace latchkey::http {
 
@@ -21,22 +24,28 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-// Concrete executor types: Beast's tcp_stream carries a type-erased executor that every async
-// operation copies, moves and destroys (~7% of a verification request's CPU).
-using Strand = asio::strand<asio::io_context::executor_type>;
-using Socket = tcp::socket::rebind_executor<Strand>::other;
-using Stream = beast::basic_stream<tcp, Strand>;
-using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Strand>;
+// One io_context per I/O thread, each connection on one of them: a connection's handlers never
+// run concurrently, so no strand is needed. Concrete executor types: the default type-erased
+// executor is copied, moved and destroyed by every async operation (~7% of a request's CPU).
+using Executor = asio::io_context::executor_type;
+using Socket = tcp::socket::rebind_executor<Executor>::other;
+using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
 
 struct Server::Impl {
   Impl(ServerOptions o, Api& a, std::shared_ptr<spdlog::logger> l)
       : options(std::move(o)),
         api(a),
         log(std::move(l)),
-        ioc(ThreadCount(options)),
-        acceptor(ioc),
-        signals(ioc),
-        drain_timer(ioc) {}
+        contexts(MakeContexts(ThreadCount(options))),
+        acceptor(*contexts.front()),
+        signals(*contexts.front()),
+        drain_timer(*contexts.front()) {}
+
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (int i = 0; i < n; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+    return contexts;
+  }
 
   static int ThreadCount(const ServerOptions& o) {
     if (o.threads > 0) return o.threads;
@@ -46,15 +55,21 @@ struct Server::Impl {
   void Accept();
   void BeginShutdown();
   void RequestDone();
-  std::string NextRequestId() {
-    return "req_" + std::to_string(Clock::now().time_since_epoch().count() % 1000000000) + "_" +
-           std::to_string(request_seq.fetch_add(1));
+  void StopAll() {
+    for (auto& context : contexts) context->stop();
+  }
+  // "req_<start-up nanoseconds mod 1e9>_<sequence>": unique within a process, and across
+  // restarts in practice.
+  void NextRequestId(std::string& out) {
+    out.assign("req_");
+    fmt::format_to(std::back_inserter(out), "{}_{}", id_epoch, request_seq.fetch_add(1));
   }
 
   ServerOptions options;
   Api& api;
   std::shared_ptr<spdlog::logger> log;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;  // one per I/O thread
+  std::size_t next_context = 0;  // round robin of accepted connections (acceptor thread only)
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
@@ -62,6 +77,8 @@ struct Server::Impl {
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> request_seq{0};
+  std::uint64_t id_epoch = static_cast<std::uint64_t>(
+      std::chrono::system_clock::now().time_since_epoch().count() % 1'000'000'000);
 };
 
 namespace {
@@ -73,28 +90,17 @@ std::string_view HeaderOf(const void* ctx, std::string_view name) {
   return {it->value().data(), it->value().size()};
 }
 
-// Text for a JSON string in the access log. Method, address, ids and most paths need no
-// escaping; anything that might is serialized by Boost.JSON (without the quotes added here).
-std::string_view Escaped(std::string_view s, std::string& storage) {
-  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
-    return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20;
-  });
-  if (plain) return s;
-  storage = boost::json::serialize(boost::json::string_view(s.data(), s.size()));
-  return std::string_view(storage).substr(1, storage.size() - 2);
-}
-
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), deadline_(stream_.get_executor()), server_(server) {
+      : socket_(std::move(socket)), deadline_(socket_.get_executor()), server_(server) {
     beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = socket_.remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string();
   }
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->Read(); });
   }
 
  private:
@@ -104,21 +110,34 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
     timed_out_ = false;
     reading_ = true;
-    ArmDeadline();
-    bhttp::async_read(stream_, buffer_, *parser_,
+    SetDeadline(Clock::now() + server_.options.request_timeout);
+    bhttp::async_read(socket_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
-  // One timer per exchange: reading the request, handling it and writing the answer must all
-  // finish within request_timeout. While reading, expiry means 408; while writing, a client too
-  // slow to take the answer, whose connection is then closed.
-  void ArmDeadline() {
-    deadline_.expires_after(server_.options.request_timeout);
+  // One deadline per exchange: reading the request, handling it and writing the answer must
+  // all finish by then. When it passes while reading, the answer is 408; while writing, the
+  // client is too slow to take the answer and the connection is closed.
+  //
+  // Moving the deadline later only records it: the timer, when it fires, waits again for the
+  // recorded time. So a busy keep-alive connection touches the timer once per request_timeout,
+  // not twice per request (a cancel and a new wait, each a trip through the scheduler).
+  void SetDeadline(Clock::time_point at) {
+    deadline_at_ = at;
+    if (timer_waiting_ && deadline_.expiry() <= at) return;
+    WaitForDeadline();
+  }
+
+  void WaitForDeadline() {
+    timer_waiting_ = true;
+    deadline_.expires_at(deadline_at_);  // cancels a wait in progress: its handler sees ec
     deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec) return;  // re-armed or cancelled
+      if (ec || self->closed_) return;  // superseded by a new wait, or closed
+      if (Clock::now() < self->deadline_at_) return self->WaitForDeadline();
+      self->timer_waiting_ = false;
       self->timed_out_ = self->reading_;
       beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
+      self->socket_.cancel(ignored);
     });
   }
 
@@ -128,17 +147,21 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     request_ = parser_->release();
     server_.in_flight.fetch_add(1);
+    server_.NextRequestId(request_id_);
+    keep_alive_ = request_.keep_alive();
+    http10_ = request_.version() == 10;
+    head_method_ = request_.method() == bhttp::verb::head;
     view_ = ApiRequest{.method = {request_.method_string().data(), request_.method_string().size()},
                        .target = {request_.target().data(), request_.target().size()},
                        .body = request_.body(),
                        .remote_address = remote_,
-                       .request_id = request_id_ = server_.NextRequestId(),
+                       .request_id = request_id_,
                        .header_fn = &HeaderOf,
                        .header_ctx = &request_};
     if (!server_.api.IsManagement(view_)) return Send(server_.api.Handle(view_));
     asio::post(server_.management, [self = shared_from_this()] {
       ApiResponse response = self->server_.api.Handle(self->view_);
-      asio::post(self->stream_.get_executor(),
+      asio::post(self->socket_.get_executor(),
                  [self, r = std::move(response)]() mutable { self->Send(std::move(r)); });
     });
   }
@@ -168,53 +191,53 @@ class Session : public std::enable_shared_from_this<Session> {
   // An error answered before a request could be read: always closes the connection.
   void SendFinal(ApiResponse response) {
     request_ = {};
-    request_.version(11);
-    request_.keep_alive(false);
-    request_id_ = server_.NextRequestId();
-    view_ = ApiRequest{.method = "-", .target = "-", .request_id = request_id_};
+    keep_alive_ = false;
+    http10_ = false;
+    head_method_ = false;
+    server_.NextRequestId(request_id_);
+    view_ = ApiRequest{};
+    view_.method = view_.target = "-";
+    view_.request_id = request_id_;
     server_.in_flight.fetch_add(1);
-    ArmDeadline();
+    SetDeadline(Clock::now() + server_.options.request_timeout);
     Send(std::move(response));
   }
 
   void Send(ApiResponse response) {
-    response_ = {};
-    response_.version(request_.version());
-    response_.result(static_cast<unsigned>(response.status));
-    response_.set(bhttp::field::server, "latchkey");
-    response_.set("X-Request-Id", request_id_);
-    if (!response.body.empty()) response_.set(bhttp::field::content_type, "application/json");
-    for (auto& [name, value] : response.headers) response_.set(name, value);
-    response_.body() = std::move(response.body);
-    response_.keep_alive(request_.keep_alive() && !server_.stopping.load());
-    response_.prepare_payload();
+    keep_alive_ = keep_alive_ && !server_.stopping.load();
+    bool with_body = WriteResponseHead(head_, response,
+                                       {.keep_alive = keep_alive_,
+                                        .http10 = http10_,
+                                        .head_method = head_method_,
+                                        .request_id = request_id_});
+    body_ = std::move(response.body);
+    if (!with_body) body_.clear();
     Log(response.status, response.key_id);
-    bhttp::async_write(stream_, response_,
-                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+    asio::async_write(socket_, buffers,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, std::size_t) {
-    bool keep_alive = response_.keep_alive();
     server_.RequestDone();
     if (ec) return Close();
-    if (!keep_alive) return DrainAndClose();
+    if (!keep_alive_) return DrainAndClose();
     Read();
   }
 
   // Half-closes, then reads and discards what the client is still sending (a body we refused,
   // say) for a bounded time and size, so that the client sees our response rather than a
-  // connection reset (RFC 9112 §9.6).
+  // connection reset (RFC 9112 §9.6). The deadline's expiry cancels the read, which closes.
   void DrainAndClose() {
-    deadline_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
     drained_ = 0;
-    stream_.expires_after(kDrainTime);
+    SetDeadline(std::min(deadline_at_, Clock::now() + kDrainTime));
     Drain();
   }
 
   void Drain() {
-    stream_.async_read_some(asio::buffer(drain_buffer_),
+    socket_.async_read_some(asio::buffer(drain_buffer_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > kMaxDrainBytes) return self->Close();
@@ -223,36 +246,46 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    closed_ = true;
     deadline_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket_.close(ec);
   }
 
   void Log(int status, const std::string& key_id) {
+    if (!server_.log->should_log(spdlog::level::info)) return;
     auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
     std::string method_storage, path_storage;
-    std::string key_json = key_id.empty() ? "null" : "\"" + key_id + "\"";  // ids are base62
+    std::string_view quote = key_id.empty() ? "" : "\"";  // ids are base62: no escaping
     server_.log->info(
-        R"("msg":"request","method":"{}","path":"{}","status":{},"latency_us":{},"key_id":{},"remote":"{}","request_id":"{}")",
-        Escaped(view_.method, method_storage), Escaped(view_.Path(), path_storage), status, micros,
-        key_json, remote_, request_id_);
+        R"("msg":"request","method":"{}","path":"{}","status":{},"latency_us":{},"key_id":{}{}{},"remote":"{}","request_id":"{}")",
+        JsonEscaped(view_.method, method_storage), JsonEscaped(view_.Path(), path_storage), status,
+        micros, quote, key_id.empty() ? std::string_view("null") : key_id, quote, remote_,
+        request_id_);
   }
 
-  Stream stream_;
+  Socket socket_;
   Timer deadline_;
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::request<bhttp::string_body> request_;
-  bhttp::response<bhttp::string_body> response_;
+  std::string head_;  // of the answer being written
+  std::string body_;
   ApiRequest view_;
   std::string remote_;
   std::string request_id_;
   Clock::time_point start_;
+  Clock::time_point deadline_at_;
+  bool timer_waiting_ = false;  // deadline_ has a wait in progress that will act on expiry
+  bool closed_ = false;
   bool timed_out_ = false;
   bool reading_ = false;  // a request read is in progress (the deadline applies)
+  bool keep_alive_ = true;
+  bool http10_ = false;
+  bool head_method_ = false;
   static constexpr auto kDrainTime = std::chrono::seconds(2);
   static constexpr std::size_t kMaxDrainBytes = 4 << 20;
   std::array<char, 16 * 1024> drain_buffer_;
@@ -262,7 +295,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, Socket socket) {
+  asio::io_context& context = *contexts[next_context++ % contexts.size()];
+  acceptor.async_accept(context.get_executor(), [this](beast::error_code ec, Socket socket) {
     if (ec == asio::error::operation_aborted || stopping.load()) return;
     if (!ec) std::make_shared<Session>(std::move(socket), *this)->Start();
     Accept();
@@ -276,13 +310,13 @@ void Server::Impl::BeginShutdown() {
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
-  if (in_flight.load() == 0) return ioc.stop();
+  if (in_flight.load() == 0) return StopAll();
   drain_timer.expires_after(options.drain_timeout);
-  drain_timer.async_wait([this](beast::error_code) { ioc.stop(); });
+  drain_timer.async_wait([this](beast::error_code) { StopAll(); });
 }
 
 void Server::Impl::RequestDone() {
-  if (in_flight.fetch_sub(1) == 1 && stopping.load()) ioc.stop();
+  if (in_flight.fetch_sub(1) == 1 && stopping.load()) StopAll();
 }
 
 Server::Server(ServerOptions options, Api& api, std::shared_ptr<spdlog::logger> access_log)
@@ -324,17 +358,20 @@ void Server::Run() {
     });
   }
   impl.Accept();
+  // Until StopAll(), a context without connections keeps its thread waiting for one.
+  std::vector<asio::executor_work_guard<Executor>> guards;
+  for (auto& context : impl.contexts) guards.push_back(asio::make_work_guard(*context));
   std::vector<std::thread> threads;
-  for (int i = 1; i < Impl::ThreadCount(impl.options); ++i) {
-    threads.emplace_back([&impl] { impl.ioc.run(); });
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
+    threads.emplace_back([context = impl.contexts[i].get()] { context->run(); });
   }
-  impl.ioc.run();
+  impl.contexts.front()->run();
   for (auto& t : threads) t.join();
   impl.management.join();
 }
 
 void Server::Shutdown() {
-  asio::post(impl_->ioc, [this] { impl_->BeginShutdown(); });
+  asio::post(*impl_->contexts.front(), [this] { impl_->BeginShutdown(); });
 }
 
 }  // namespace latchkey::http
