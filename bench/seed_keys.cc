@@ -131,7 +131,7 @@ int Seed(const SeedOptions& options) {
   crypto::OsRandom random;
   domain::SystemClock clock;
   index::KeyIndex index;  // Bootstrap publishes to it; unused otherwise
-  service::AccessPolicy policy;
+  service::AccessPolicy policy{index};
   auto opened = app::OpenDataDir(options.data_dir, /*create=*/true, random);
   if (!opened.ok()) return Fail("cannot open data directory " + options.data_dir, opened.status());
   if (opened->initialized) {

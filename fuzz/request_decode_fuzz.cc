@@ -46,15 +46,19 @@ struct Harness {
   crypto::OsRandom random;
   domain::SystemClock clock;
   index::KeyIndex index;
-  service::AccessPolicy policy;
+  service::AccessPolicy policy{index};
   service::ServiceContext ctx{*store, index, *hasher, random, clock, policy};
   service::Verifier verifier{index, *hasher, clock};
   service::Authenticator authenticator{verifier};
   service::KeyService keys{ctx};
   service::NamespaceService namespaces{ctx};
   service::PrincipalService principals{ctx};
+  service::GroupService groups{ctx};
+  service::AppKeyService app_keys{ctx, keys};
+  service::AuditLog audit{ctx};
   http::VerifyEndpoint verify{verifier};
-  http::ManagementApi management{{authenticator, keys, namespaces, principals}};
+  http::ManagementApi management{
+      {authenticator, keys, namespaces, principals, groups, app_keys, audit, policy}};
   http::Api api{verify, management, index};
   std::string token = std::move(service::Bootstrap(ctx)).value().admin_token;
 };

@@ -74,7 +74,7 @@ struct Runtime {
   crypto::OsRandom random;
   domain::SystemClock clock;
   index::KeyIndex index;
-  service::AccessPolicy policy;
+  service::AccessPolicy policy{index};
 };
 
 }  // namespace
@@ -108,8 +108,12 @@ int RunServe(const ServeOptions& options) {
   service::KeyService keys(ctx);
   service::NamespaceService namespaces(ctx);
   service::PrincipalService principals(ctx);
+  service::GroupService groups(ctx);
+  service::AppKeyService app_keys(ctx, keys);
+  service::AuditLog audit(ctx);
   http::VerifyEndpoint verify(verifier);
-  http::ManagementApi management({authenticator, keys, namespaces, principals});
+  http::ManagementApi management(
+      {authenticator, keys, namespaces, principals, groups, app_keys, audit, rt.policy});
   http::Api api(verify, management, rt.index);
   http::Server server(*server_options, api, log);
   if (Status s = server.Listen(); !s.ok()) return Fail("cannot start", s);

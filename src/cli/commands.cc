@@ -152,15 +152,28 @@ Printer PrintDeleted(std::string what, const std::shared_ptr<const std::string>&
   };
 }
 
-int PrintVerify(Runner& runner, const Reply& reply) {
-  const json::object& response = AsObject(reply);
-  if (runner.json()) {
-    runner.PrintJson(reply);
-  } else {
-    runner.Out(RenderVerify(response));
-  }
+// Prints a check's result like PrintObjectWith; exits 0 when `passed` holds for it, else 1.
+Printer PrintVerdict(std::string (*render)(const json::object&),
+                     bool (*passed)(const json::object&)) {
+  return [render, passed](Runner& runner, const Reply& reply) {
+    const json::object& response = AsObject(reply);
+    if (runner.json()) {
+      runner.PrintJson(reply);
+    } else {
+      runner.Out(render(response));
+    }
+    return passed(response) ? 0 : 1;
+  };
+}
+
+bool IsValidKey(const json::object& response) {
   const json::value* code = response.if_contains("code");
-  return code != nullptr && code->is_string() && code->get_string() == "VALID" ? 0 : 1;
+  return code != nullptr && code->is_string() && code->get_string() == "VALID";
+}
+
+bool IsIntactChain(const json::object& response) {
+  const json::value* ok = response.if_contains("ok");
+  return ok != nullptr && ok->is_bool() && ok->get_bool();
 }
 
 // ---- registration helpers -------------------------------------------------------------------
@@ -205,11 +218,14 @@ void OnRun(const Leaf& leaf, const SharedPtr& shared, std::function<int(Runner&)
 // The placeholder shown in help for an option's value, the same in every command.
 std::string ValueNameOf(std::string_view flag) {
   static const std::pair<std::string_view, std::string_view> kNames[] = {
-      {"--namespace", "ID"},  {"--owner", "ID"},        {"--parent", "ID"},
-      {"--cursor", "CURSOR"}, {"--expires-at", "TIME"}, {"--expires-in", "DURATION"},
-      {"--meta", "JSON"},     {"--prefix", "PREFIX"},   {"--default-key-prefix", "PREFIX"},
-      {"--email", "EMAIL"},   {"--name", "NAME"},       {"--kind", "KIND"},
-      {"--type", "TYPE"},     {"--status", "STATUS"},   {"--description", "TEXT"}};
+      {"--namespace", "ID"},   {"--owner", "ID"},        {"--parent", "ID"},
+      {"--cursor", "CURSOR"},  {"--expires-at", "TIME"}, {"--expires-in", "DURATION"},
+      {"--meta", "JSON"},      {"--prefix", "PREFIX"},   {"--default-key-prefix", "PREFIX"},
+      {"--email", "EMAIL"},    {"--name", "NAME"},       {"--kind", "KIND"},
+      {"--type", "TYPE"},      {"--status", "STATUS"},   {"--description", "TEXT"},
+      {"--member", "ID"},      {"--actor", "ID"},        {"--target", "ID"},
+      {"--action", "ACTION"},  {"--since", "TIME"},      {"--until", "TIME"},
+      {"--capability", "PERM"}};
   for (const auto& [name, value] : kNames) {
     if (name == flag) return std::string(value);
   }
@@ -230,7 +246,7 @@ std::shared_ptr<std::string> AddId(const Leaf& leaf, const std::string& what) {
   return id;
 }
 
-CLI::App& AddGroup(CLI::App& app, const std::string& name, const std::string& description) {
+CLI::App& AddCommandGroup(CLI::App& app, const std::string& name, const std::string& description) {
   CLI::App* group = app.add_subcommand(name, description);
   group->require_subcommand(1);
   return *group;
@@ -261,8 +277,9 @@ struct Filter {
 };
 
 void AddListCommand(CLI::App& group, const SharedPtr& shared, const std::string& collection,
-                    Resource resource, const std::vector<Filter>& filters) {
-  Leaf leaf = AddLeaf(group, "list", "List " + collection + ", in creation order");
+                    Resource resource, const std::string& description,
+                    const std::vector<Filter>& filters) {
+  Leaf leaf = AddLeaf(group, "list", description);
   auto args = std::make_shared<ListArgs>();
   for (const Filter& filter : filters) {
     leaf.app
@@ -331,9 +348,10 @@ void AddNamespacesUpdate(CLI::App& group, const SharedPtr& shared) {
 }
 
 void AddNamespaces(CLI::App& app, const SharedPtr& shared) {
-  CLI::App& group = AddGroup(app, "namespaces", "Manage namespaces (tenant boundaries)");
+  CLI::App& group = AddCommandGroup(app, "namespaces", "Manage namespaces (tenant boundaries)");
   AddNamespacesCreate(group, shared);
   AddListCommand(group, shared, "namespaces", Resource::kNamespace,
+                 "List namespaces, in creation order",
                  {{"--parent", "parent_id", "Only children of this namespace id"},
                   {"--kind", "kind", "Only namespaces of this kind"}});
   AddGetCommand(group, shared, "namespaces", "namespace");
@@ -384,9 +402,10 @@ void AddPrincipalsSetStatus(CLI::App& group, const SharedPtr& shared, bool activ
 }
 
 void AddPrincipals(CLI::App& app, const SharedPtr& shared) {
-  CLI::App& group = AddGroup(app, "principals", "Manage users and service accounts");
+  CLI::App& group = AddCommandGroup(app, "principals", "Manage users and service accounts");
   AddPrincipalsCreate(group, shared);
   AddListCommand(group, shared, "principals", Resource::kPrincipal,
+                 "List principals, in creation order",
                  {{"--namespace", "namespace", "Only principals whose home is this namespace id"},
                   {"--kind", "kind", "Only user or service_account"},
                   {"--status", "status", "Only active or disabled"}});
@@ -466,14 +485,14 @@ void AddKeysVerify(CLI::App& group, const SharedPtr& shared) {
     if (!secret || secret->empty()) {
       return runner.UsageError("no key given: pass it as an argument or on stdin");
     }
-    return runner.Send(BuildVerify(*secret, *namespace_id), PrintVerify);
+    return runner.Send(BuildVerify(*secret, *namespace_id), PrintVerdict(RenderVerify, IsValidKey));
   });
 }
 
 void AddKeys(CLI::App& app, const SharedPtr& shared) {
-  CLI::App& group = AddGroup(app, "keys", "Manage and verify API keys");
+  CLI::App& group = AddCommandGroup(app, "keys", "Manage and verify API keys");
   AddKeysCreate(group, shared);
-  AddListCommand(group, shared, "keys", Resource::kKey,
+  AddListCommand(group, shared, "keys", Resource::kKey, "List keys, in creation order",
                  {{"--namespace", "namespace", "Only keys of this namespace id"},
                   {"--owner", "owner", "Only keys owned by this principal id"},
                   {"--status", "status", "Only active, disabled or revoked keys"},
@@ -485,6 +504,102 @@ void AddKeys(CLI::App& app, const SharedPtr& shared) {
   AddKeysAction(group, shared, "revoke", "Revoke a key, for good");
   AddDeleteCommand(group, shared, "keys", "key", "Delete a key (verifies as NOT_FOUND after)");
   AddKeysVerify(group, shared);
+}
+
+// ---- groups ----------------------------------------------------------------------------------
+
+// An option that may be given several times, one value each time.
+CLI::Option* AddRepeated(CLI::App* app, const std::string& name, std::vector<std::string>* to,
+                         const std::string& description) {
+  return app->add_option(name, *to, description)
+      ->type_name(ValueNameOf(name))
+      ->allow_extra_args(false);
+}
+
+void AddGroupsCreate(CLI::App& group, const SharedPtr& shared) {
+  Leaf leaf = AddLeaf(group, "create", "Create a group of principals with capabilities");
+  auto args = std::make_shared<GroupCreateArgs>();
+  CLI::App* app = leaf.app;
+  app->add_option("--namespace", args->namespace_id, "The group's namespace id")
+      ->required()
+      ->type_name(ValueNameOf("--namespace"));
+  app->add_option("--name", args->name, "The group's name (unique in its namespace)")
+      ->required()
+      ->type_name(ValueNameOf("--name"));
+  AddOptional(app, "--description", &args->description, "Free text");
+  AddRepeated(app, "--capability", &args->capabilities,
+              "A permission the members gain; repeat for several (default: none)");
+  AddRepeated(app, "--member", &args->members, "A member principal's id; repeat for several");
+  OnRun(leaf, shared, [args](Runner& runner) {
+    return runner.Send(BuildGroupCreate(*args), PrintObjectWith(RenderObject));
+  });
+}
+
+void AddGroupsUpdate(CLI::App& group, const SharedPtr& shared) {
+  Leaf leaf = AddLeaf(group, "update", "Rename a group or change its description or capabilities");
+  auto args = std::make_shared<GroupUpdateArgs>();
+  CLI::App* app = leaf.app;
+  app->add_option("ID", args->id, "The group's id")->required();
+  AddOptional(app, "--name", &args->name, "New name");
+  AddOptional(app, "--description", &args->description, "New description");
+  CLI::Option* replace = AddRepeated(app, "--capability", &args->capabilities,
+                                     "Replace the capabilities; repeat for several");
+  CLI::Option* clear = app->add_flag("--no-capabilities", args->clear_capabilities,
+                                     "Replace the capabilities with none");
+  replace->excludes(clear);
+  OnRun(leaf, shared, [args](Runner& runner) {
+    return runner.Send(BuildGroupUpdate(*args), PrintObjectWith(RenderObject));
+  });
+}
+
+void AddGroupsMember(CLI::App& group, const SharedPtr& shared, bool add) {
+  Leaf leaf = AddLeaf(group, add ? "add-member" : "remove-member",
+                      add ? "Add a principal to a group: it gains the group's capabilities"
+                          : "Remove a principal from a group: it loses the group's capabilities");
+  auto id = AddId(leaf, "group");
+  auto principal = std::make_shared<std::string>();
+  leaf.app->add_option("PRINCIPAL", *principal, "The principal's id")->required();
+  OnRun(leaf, shared, [id, principal, add](Runner& runner) {
+    return runner.Send(BuildGroupMember(*id, *principal, add), PrintObjectWith(RenderObject));
+  });
+}
+
+void AddGroups(CLI::App& app, const SharedPtr& shared) {
+  CLI::App& group =
+      AddCommandGroup(app, "groups", "Manage groups: principals with capabilities in a namespace");
+  AddGroupsCreate(group, shared);
+  AddListCommand(group, shared, "groups", Resource::kGroup, "List groups, in creation order",
+                 {{"--namespace", "namespace", "Only groups of this namespace id"},
+                  {"--member", "member", "Only groups this principal id is a member of"}});
+  AddGetCommand(group, shared, "groups", "group");
+  AddGroupsUpdate(group, shared);
+  AddDeleteCommand(group, shared, "groups", "group",
+                   "Delete a group (its members lose its capabilities)");
+  AddGroupsMember(group, shared, true);
+  AddGroupsMember(group, shared, false);
+}
+
+// ---- audit -----------------------------------------------------------------------------------
+
+void AddAuditVerify(CLI::App& group, const SharedPtr& shared) {
+  Leaf leaf = AddLeaf(group, "verify",
+                      "Check the audit log's hash chain (exit 0 when intact, 1 when broken)");
+  OnRun(leaf, shared, [](Runner& runner) {
+    return runner.Send(BuildAuditVerify(), PrintVerdict(RenderAuditVerify, IsIntactChain));
+  });
+}
+
+void AddAudit(CLI::App& app, const SharedPtr& shared) {
+  CLI::App& group = AddCommandGroup(app, "audit", "Read the audit log and check its hash chain");
+  AddListCommand(group, shared, "audit", Resource::kAuditEvent,
+                 "List audit events, in sequence order",
+                 {{"--namespace", "namespace", "Only events in this namespace id"},
+                  {"--actor", "actor", "Only events by this principal or key id"},
+                  {"--target", "target", "Only events on this id"},
+                  {"--action", "action", "Only this action, e.g. keys.create"},
+                  {"--since", "since", "Only events from this time on (RFC 3339)"},
+                  {"--until", "until", "Only events up to this time (RFC 3339)"}});
+  AddAuditVerify(group, shared);
 }
 
 // ---- the default environment -----------------------------------------------------------------
@@ -531,6 +646,8 @@ void AddClientCommands(CLI::App& app, int* exit_code, ClientEnvironment env) {
   AddNamespaces(app, shared);
   AddPrincipals(app, shared);
   AddKeys(app, shared);
+  AddGroups(app, shared);
+  AddAudit(app, shared);
 }
 
 }  // namespace latchkey::cli

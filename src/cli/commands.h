@@ -1,12 +1,14 @@
 #pragma once
-// The client side of the `latchkey` binary: the whoami, namespaces, principals and keys
-// subcommands (docs/cli.md), which call a latchkey server over HTTP (docs/http_api.md).
+// The client side of the `latchkey` binary: the whoami, namespaces, principals, keys, groups
+// and audit subcommands (docs/cli.md), which call a latchkey server over HTTP
+// (docs/http_api.md).
 //
 // AddClientCommands registers them on the lead's CLI11 app; when one runs, its callback does
 // the whole job — build the request, call the server, print — and stores the process exit
 // code in *exit_code:
-//   0  success (verify: the key is VALID)
-//   1  the server refused (an error response), or verify's key is not VALID
+//   0  success (keys verify: the key is VALID; audit verify: the chain is intact)
+//   1  the server refused (an error response), keys verify's key is not VALID, or audit
+//      verify found the chain broken
 //   2  a usage error found before sending, or the server cannot be reached / is not latchkey
 // Command-line syntax errors are CLI11's and surface as CLI::ParseError from app.parse(); the
 // caller should print them with app.exit() and exit with 2 for consistency.
@@ -46,9 +48,9 @@ struct ClientEnvironment {
 // from stdin (prompted for, without echo, when stdin is a terminal).
 ClientEnvironment DefaultClientEnvironment();
 
-// Adds whoami, namespaces, principals and keys subcommands to `app`. When one of them runs
-// it stores the process exit code in *exit_code (0 ok; 1 the server refused or the key is not
-// VALID; 2 usage or connection error).
+// Adds the whoami, namespaces, principals, keys, groups and audit subcommands to `app`. When
+// one of them runs it stores the process exit code in *exit_code (0 ok; 1 the server refused,
+// the key is not VALID or the audit chain is broken; 2 usage or connection error).
 void AddClientCommands(CLI::App& app, int* exit_code);
 
 // The same with an explicit environment.

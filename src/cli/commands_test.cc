@@ -327,6 +327,169 @@ TEST_F(CommandsTest, ATokenWithControlCharactersIsRefusedUnsent) {
   EXPECT_EQ(err_.str().find("X-Evil"), std::string::npos);
 }
 
+constexpr std::string_view kGroupJson =
+    R"({"id": "grp_1", "namespace": "ns_1", "name": "readers", "description": "",
+        "capabilities": ["raw:read:db1/t1"], "members": ["pr_1"],
+        "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z"})";
+
+TEST_F(CommandsTest, GroupsCreatePostsEveryOption) {
+  transport_.Answer(201, std::string(kGroupJson));
+  EXPECT_EQ(Run({"groups", "create", "--namespace", "ns_1", "--name", "readers", "--description",
+                 "db1", "--capability", "raw:read:db1/t1", "--capability", "raw:read:db1/t2",
+                 "--member", "pr_1", "--member", "pr_2"}),
+            0);
+  const HttpRequest& request = OnlyRequest();
+  EXPECT_EQ(request.method, HttpMethod::kPost);
+  EXPECT_EQ(request.target, "/v1/groups");
+  EXPECT_EQ(request.body,
+            R"({"namespace":"ns_1","name":"readers","description":"db1",)"
+            R"("capabilities":["raw:read:db1/t1","raw:read:db1/t2"],"members":["pr_1","pr_2"]})");
+  EXPECT_NE(out_.str().find("capabilities: raw:read:db1/t1\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("members:      pr_1\n"), std::string::npos) << out_.str();
+}
+
+TEST_F(CommandsTest, GroupsCreateNeedsNamespaceAndName) {
+  EXPECT_GT(Run({"groups", "create", "--name", "readers"}), 100);
+  EXPECT_GT(Run({"groups", "create", "--namespace", "ns_1"}), 100);
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(CommandsTest, GroupsListFiltersAndShowsATable) {
+  transport_.Answer(200, R"({"items": [)" + std::string(kGroupJson) + R"(], "next_cursor": null})");
+  EXPECT_EQ(Run({"groups", "list", "--namespace", "ns_1", "--member", "pr_1", "--limit", "10"}), 0);
+  EXPECT_EQ(OnlyRequest().target, "/v1/groups?namespace=ns_1&member=pr_1&limit=10");
+  EXPECT_EQ(out_.str(),
+            "ID     NAME     NAMESPACE  CAPABILITIES     MEMBERS\n"
+            "grp_1  readers  ns_1       raw:read:db1/t1  1\n");
+}
+
+TEST_F(CommandsTest, GroupsGetAndDelete) {
+  transport_.Answer(200, std::string(kGroupJson));
+  transport_.Answer(204, "");
+  EXPECT_EQ(Run({"groups", "get", "grp_1"}), 0);
+  EXPECT_EQ(Run({"groups", "delete", "grp_1"}), 0);
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[0].method, HttpMethod::kGet);
+  EXPECT_EQ(transport_.requests()[0].target, "/v1/groups/grp_1");
+  EXPECT_EQ(transport_.requests()[1].method, HttpMethod::kDelete);
+  EXPECT_EQ(transport_.requests()[1].target, "/v1/groups/grp_1");
+  EXPECT_NE(out_.str().find("id:           grp_1\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("deleted group grp_1\n"), std::string::npos) << out_.str();
+}
+
+TEST_F(CommandsTest, GroupsUpdateReplacesOrClearsCapabilities) {
+  transport_.Answer(200, std::string(kGroupJson));
+  transport_.Answer(200, std::string(kGroupJson));
+  EXPECT_EQ(Run({"groups", "update", "grp_1", "--name", "r2", "--capability", "a:b", "--capability",
+                 "c:d"}),
+            0);
+  EXPECT_EQ(Run({"groups", "update", "grp_1", "--no-capabilities", "--description", ""}), 0);
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[0].method, HttpMethod::kPatch);
+  EXPECT_EQ(transport_.requests()[0].target, "/v1/groups/grp_1");
+  EXPECT_EQ(transport_.requests()[0].body, R"({"name":"r2","capabilities":["a:b","c:d"]})");
+  EXPECT_EQ(transport_.requests()[1].body, R"({"description":"","capabilities":[]})");
+}
+
+TEST_F(CommandsTest, GroupsUpdateRefusesNothingAndContradictions) {
+  EXPECT_EQ(Run({"groups", "update", "grp_1"}), 2);
+  EXPECT_NE(err_.str().find("error: nothing to update"), std::string::npos) << err_.str();
+  EXPECT_GT(Run({"groups", "update", "grp_1", "--capability", "a:b", "--no-capabilities"}), 100);
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(CommandsTest, GroupsAddAndRemoveMember) {
+  transport_.Answer(200, std::string(kGroupJson));
+  transport_.Answer(200, std::string(kGroupJson));
+  EXPECT_EQ(Run({"groups", "add-member", "grp_1", "pr_1"}), 0);
+  EXPECT_EQ(Run({"groups", "remove-member", "grp_1", "pr_1", "--json"}), 0);
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[0].method, HttpMethod::kPut);
+  EXPECT_EQ(transport_.requests()[0].target, "/v1/groups/grp_1/members/pr_1");
+  EXPECT_EQ(transport_.requests()[0].body, "");
+  EXPECT_EQ(transport_.requests()[1].method, HttpMethod::kDelete);
+  EXPECT_EQ(transport_.requests()[1].target, "/v1/groups/grp_1/members/pr_1");
+  EXPECT_NE(out_.str().find("id:           grp_1\n"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find(std::string(kGroupJson) + "\n"), std::string::npos) << out_.str();
+}
+
+TEST_F(CommandsTest, GroupsAddMemberNeedsBothIds) {
+  EXPECT_GT(Run({"groups", "add-member", "grp_1"}), 100);
+  EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(CommandsTest, GroupsRefusedByTheServerExits1) {
+  transport_.Answer(403, R"({"error": {"code": "privilege_escalation",
+      "message": "you do not hold raw:write:db1/t1"}})");
+  EXPECT_EQ(Run({"groups", "add-member", "grp_1", "pr_2"}), 1);
+  EXPECT_EQ(err_.str(), "error: privilege_escalation: you do not hold raw:write:db1/t1\n");
+}
+
+TEST_F(CommandsTest, AuditListFiltersAndFollowsCursors) {
+  transport_.Answer(200, R"({"items": [{"seq": 1, "time": "t1", "actor_principal": "pr_1",
+      "actor_key": "key_1", "action": "keys.create", "target": "key_2", "namespace": "ns_1",
+      "outcome": "success"}], "next_cursor": "c2"})");
+  transport_.Answer(200, R"({"items": [{"seq": 2, "time": "t2", "actor_principal": "",
+      "actor_key": "key_1", "action": "keys.revoke", "target": "key_2", "namespace": "ns_1",
+      "outcome": "denied"}], "next_cursor": null})");
+  EXPECT_EQ(Run({"audit", "list", "--all", "--namespace", "ns_1", "--actor", "pr_1", "--target",
+                 "key_2", "--action", "keys.create", "--since", "2026-01-01T00:00:00Z", "--until",
+                 "2026-02-01T00:00:00Z"}),
+            0);
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  std::string query =
+      "namespace=ns_1&actor=pr_1&target=key_2&action=keys.create"
+      "&since=2026-01-01T00%3A00%3A00Z&until=2026-02-01T00%3A00%3A00Z";
+  EXPECT_EQ(transport_.requests()[0].target, "/v1/audit?" + query);
+  EXPECT_EQ(transport_.requests()[1].target, "/v1/audit?" + query + "&cursor=c2");
+  EXPECT_EQ(out_.str(),
+            "SEQ  TIME  ACTOR  ACTION       TARGET  NAMESPACE  OUTCOME\n"
+            "1    t1    pr_1   keys.create  key_2   ns_1       success\n"
+            "2    t2    key_1  keys.revoke  key_2   ns_1       denied\n");
+}
+
+TEST_F(CommandsTest, AuditListEmptyAndJson) {
+  std::string body = R"({"items": [], "next_cursor": null})";
+  transport_.Answer(200, body);
+  transport_.Answer(200, body);
+  EXPECT_EQ(Run({"audit", "list", "--cursor", "c+1", "--limit", "3"}), 0);
+  EXPECT_EQ(Run({"audit", "list", "--json"}), 0);
+  EXPECT_EQ(transport_.requests()[0].target, "/v1/audit?limit=3&cursor=c%2B1");
+  EXPECT_EQ(out_.str(), "no audit events\n" + body + "\n");
+}
+
+TEST_F(CommandsTest, AuditVerifyIntactExits0) {
+  transport_.Answer(200, R"({"ok": true, "checked": 120, "first_broken": null, "problem": ""})");
+  EXPECT_EQ(Run({"audit", "verify", "--token", std::string(kToken)}), 0);
+  const HttpRequest& request = OnlyRequest();
+  EXPECT_EQ(request.method, HttpMethod::kPost);
+  EXPECT_EQ(request.target, "/v1/audit/verify");
+  EXPECT_EQ(request.body, "");
+  EXPECT_EQ(Header(request, "Authorization"), "Bearer " + std::string(kToken));
+  EXPECT_EQ(out_.str(), "audit chain OK: 120 events checked\n");
+}
+
+TEST_F(CommandsTest, AuditVerifyBrokenExits1) {
+  std::string body =
+      R"({"ok": false, "checked": 120, "first_broken": 57, "problem": "hash mismatch"})";
+  transport_.Answer(200, body);
+  transport_.Answer(200, body);
+  EXPECT_EQ(Run({"audit", "verify"}), 1);
+  EXPECT_EQ(out_.str(), "audit chain BROKEN at event 57: hash mismatch (120 events checked)\n");
+  EXPECT_EQ(err_.str(), "");
+  out_.str("");
+  EXPECT_EQ(Run({"audit", "verify", "--json"}), 1);
+  EXPECT_EQ(out_.str(), body + "\n");
+}
+
+TEST_F(CommandsTest, AuditVerifyRefusedOrUnreachable) {
+  transport_.Answer(403, R"({"error": {"code": "permission_denied", "message": "no audit:read"}})");
+  transport_.Fail("connect: Connection refused");
+  EXPECT_EQ(Run({"audit", "verify"}), 1);
+  EXPECT_EQ(Run({"audit", "verify"}), 2);
+  EXPECT_EQ(out_.str(), "");
+}
+
 // Whatever happens, the caller's token is never printed: not in results, errors, help, or
 // when a (broken) server echoes it back.
 TEST_F(CommandsTest, TheTokenNeverAppearsInAnyOutput) {

@@ -28,6 +28,8 @@ http::verb ToVerb(HttpMethod method) {
       return http::verb::get;
     case HttpMethod::kPost:
       return http::verb::post;
+    case HttpMethod::kPut:
+      return http::verb::put;
     case HttpMethod::kPatch:
       return http::verb::patch;
     case HttpMethod::kDelete:
@@ -169,6 +171,8 @@ std::string_view HttpMethodName(HttpMethod method) {
       return "GET";
     case HttpMethod::kPost:
       return "POST";
+    case HttpMethod::kPut:
+      return "PUT";
     case HttpMethod::kPatch:
       return "PATCH";
     case HttpMethod::kDelete:

@@ -17,7 +17,7 @@
 
 namespace latchkey::cli {
 
-enum class HttpMethod { kGet, kPost, kPatch, kDelete };
+enum class HttpMethod { kGet, kPost, kPut, kPatch, kDelete };
 std::string_view HttpMethodName(HttpMethod method);
 
 struct HttpRequest {

@@ -126,6 +126,23 @@ TEST(HttpClient, SendsTheRequestAndReadsTheResponse) {
   EXPECT_NE(raw.find("\r\n\r\n{\"name\":\"k\"}"), std::string::npos) << raw;
 }
 
+TEST(HttpClient, SendsAPutWithoutABodyAsContentLengthZero) {
+  OneShotServer server(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+      "Connection: close\r\n\r\n{}");
+  ASSERT_TRUE(server.ok());
+  HttpRequest request;
+  request.method = HttpMethod::kPut;
+  request.target = "/v1/groups/grp_1/members/pr_1";
+  Result<HttpResponse> response = NewHttpTransport(Loopback(server.port()))->RoundTrip(request);
+  ASSERT_TRUE(response.ok()) << response.status().message();
+  EXPECT_EQ(response->status, 200);
+  std::string raw = server.request();
+  EXPECT_EQ(raw.rfind("PUT /v1/groups/grp_1/members/pr_1 HTTP/1.1\r\n", 0), 0u) << raw;
+  EXPECT_NE(raw.find("Content-Length: 0\r\n"), std::string::npos) << raw;
+  EXPECT_EQ(HttpMethodName(HttpMethod::kPut), "PUT");
+}
+
 TEST(HttpClient, ReadsChunkedResponsesAndNoContent) {
   OneShotServer chunked(
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n");

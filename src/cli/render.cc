@@ -13,10 +13,18 @@ namespace {
 namespace json = boost::json;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
+enum class Show {
+  kValue,     // the field as DisplayValue shows it
+  kNonEmpty,  // the same, but an empty string counts as missing
+  kCount,     // the number of items of an array field
+};
+
 struct Column {
   std::string_view header;
   std::string_view field;
-  std::string_view if_null = "-";
+  std::string_view if_null = "-";  // shown when neither field nor or_field is there
+  Show show = Show::kValue;
+  std::string_view or_field = {};  // shown when `field` is missing
 };
 
 constexpr Column kNamespaceColumns[] = {{"ID", "id"},
@@ -35,6 +43,20 @@ constexpr Column kKeyColumns[] = {{"ID", "id"},
                                   {"OWNER", "owner"},
                                   {"HINT", "hint"},
                                   {"EXPIRES", "expires_at", "never"}};
+constexpr Column kGroupColumns[] = {{"ID", "id"},
+                                    {"NAME", "name"},
+                                    {"NAMESPACE", "namespace"},
+                                    {"CAPABILITIES", "capabilities"},
+                                    {"MEMBERS", "members", "-", Show::kCount}};
+// The API writes "" for an event's missing actor, target or namespace.
+constexpr Column kAuditEventColumns[] = {
+    {"SEQ", "seq"},
+    {"TIME", "time"},
+    {"ACTOR", "actor_principal", "-", Show::kNonEmpty, "actor_key"},
+    {"ACTION", "action"},
+    {"TARGET", "target", "-", Show::kNonEmpty},
+    {"NAMESPACE", "namespace", "-", Show::kNonEmpty},
+    {"OUTCOME", "outcome"}};
 
 std::span<const Column> ColumnsOf(Resource resource) {
   switch (resource) {
@@ -44,6 +66,10 @@ std::span<const Column> ColumnsOf(Resource resource) {
       return kPrincipalColumns;
     case Resource::kKey:
       return kKeyColumns;
+    case Resource::kGroup:
+      return kGroupColumns;
+    case Resource::kAuditEvent:
+      return kAuditEventColumns;
   }
   return kKeyColumns;
 }
@@ -56,13 +82,31 @@ std::string_view PluralOf(Resource resource) {
       return "principals";
     case Resource::kKey:
       return "keys";
+    case Resource::kGroup:
+      return "groups";
+    case Resource::kAuditEvent:
+      return "audit events";
   }
   return "items";
 }
 
-std::string Cell(const json::value& item, std::string_view field, std::string_view if_null) {
+// The value of `field` in `item`; nullptr when it is missing or null (or "", for kNonEmpty).
+const json::value* PresentField(const json::value& item, std::string_view field, Show show) {
   const json::value* value = item.is_object() ? item.get_object().if_contains(field) : nullptr;
-  if (value == nullptr || value->is_null()) return std::string(if_null);
+  if (value == nullptr || value->is_null()) return nullptr;
+  if (show == Show::kNonEmpty && value->is_string() && value->get_string().empty()) return nullptr;
+  return value;
+}
+
+std::string Cell(const json::value& item, const Column& column) {
+  const json::value* value = PresentField(item, column.field, column.show);
+  if (value == nullptr && !column.or_field.empty()) {
+    value = PresentField(item, column.or_field, column.show);
+  }
+  if (value == nullptr) return std::string(column.if_null);
+  if (column.show == Show::kCount && value->is_array()) {
+    return std::to_string(value->get_array().size());
+  }
   return DisplayValue(*value);
 }
 
@@ -109,7 +153,7 @@ std::string RenderList(Resource resource, const json::array& items, std::string_
   for (const json::value& item : items) {
     std::vector<std::string> cells;
     for (const Column& column : ColumnsOf(resource)) {
-      cells.push_back(Cell(item, column.field, column.if_null));
+      cells.push_back(Cell(item, column));
     }
     table.AddRow(std::move(cells));
   }
@@ -178,6 +222,23 @@ std::string RenderWhoami(const json::object& response) {
     out += RenderFields({{"permissions", DisplayValue(*permissions)}});
   }
   return out;
+}
+
+std::string RenderAuditVerify(const json::object& response) {
+  const json::value* ok = response.if_contains("ok");
+  const json::value* checked = response.if_contains("checked");
+  std::string count = checked != nullptr && checked->is_number() ? DisplayValue(*checked) : "?";
+  std::string events = count + (count == "1" ? " event" : " events") + " checked";
+  if (ok != nullptr && ok->is_bool() && ok->get_bool()) return "audit chain OK: " + events + "\n";
+  std::string out = "audit chain BROKEN";
+  const json::value* first_broken = response.if_contains("first_broken");
+  if (first_broken != nullptr && first_broken->is_number()) {
+    out += " at event " + DisplayValue(*first_broken);
+  }
+  if (std::string problem = StringField(response, "problem"); !problem.empty()) {
+    out += ": " + SanitizeForTerminal(problem);
+  }
+  return out + " (" + events + ")\n";
 }
 
 ApiError ParseApiError(const HttpResponse& response) {

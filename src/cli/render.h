@@ -1,10 +1,10 @@
 #pragma once
-// What the CLI prints for humans: tables of namespaces, principals and keys, single objects as
-// "field: value" lines, the once-only secret of a new key, verify and whoami results, and the
-// error lines. Every function is pure: it takes the server's JSON (docs/http_api.md) and
-// returns text ending in '\n'. Unknown or missing fields are tolerated — the server may grow.
-// No function here ever receives the caller's token; Redact() is the last line of defence for
-// text that might still echo it.
+// What the CLI prints for humans: tables of namespaces, principals, keys, groups and audit
+// events, single objects as "field: value" lines, the once-only secret of a new key, the
+// results of verify, whoami and audit verify, and the error lines. Every function is pure: it takes
+// the server's JSON (docs/http_api.md) and returns text ending in '\n'. Unknown or missing fields
+// are tolerated — the server may grow. No function here ever receives the caller's token; Redact()
+// is the last line of defence for text that might still echo it.
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -16,10 +16,12 @@
 
 namespace latchkey::cli {
 
-enum class Resource { kNamespace, kPrincipal, kKey };
+enum class Resource { kNamespace, kPrincipal, kKey, kGroup, kAuditEvent };
 
 // An aligned table with the resource's columns, or "no keys" (etc.) for an empty list; when
-// `next_cursor` is not empty a last line says how to fetch the next page.
+// `next_cursor` is not empty a last line says how to fetch the next page. A missing or null
+// field shows as "-" (EXPIRES: "never"); an audit event's ACTOR is its actor_principal, else
+// its actor_key, and its empty strings show as "-"; a group's MEMBERS is the number of them.
 std::string RenderList(Resource resource, const boost::json::array& items,
                        std::string_view next_cursor);
 
@@ -42,6 +44,11 @@ std::string RenderVerify(const boost::json::object& response);
 
 // The principal, the key and the permissions of a whoami response.
 std::string RenderWhoami(const boost::json::object& response);
+
+// One line for an audit verify response: "audit chain OK: 120 events checked" when its "ok" is
+// true, else "audit chain BROKEN at event 57: <problem> (120 events checked)" (the "at event"
+// and ": <problem>" parts only when the server gives them).
+std::string RenderAuditVerify(const boost::json::object& response);
 
 // The error of a response with a status >= 400, from its JSON error body when it has one.
 struct ApiError {

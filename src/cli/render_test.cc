@@ -45,6 +45,41 @@ TEST(RenderList, PointsAtTheNextPage) {
             "more results: add --cursor c2 (or use --all)\n");
 }
 
+TEST(RenderList, ShowsGroupsWithCapabilitiesAndMemberCount) {
+  json::array items = Array(R"([
+    {"id": "grp_1", "name": "readers", "namespace": "ns_1", "description": "",
+     "capabilities": ["raw:read:db1/t1", "raw:read:db1/t2"], "members": ["pr_1", "pr_2"],
+     "created_at": "t", "updated_at": "t"},
+    {"id": "grp_22", "name": "empty", "namespace": "ns_1", "capabilities": [], "members": []},
+    {"id": "grp_3", "name": "old-server", "namespace": "ns_2"}])");
+  EXPECT_EQ(RenderList(Resource::kGroup, items, ""),
+            "ID      NAME        NAMESPACE  CAPABILITIES                     MEMBERS\n"
+            "grp_1   readers     ns_1       raw:read:db1/t1,raw:read:db1/t2  2\n"
+            "grp_22  empty       ns_1       []                               0\n"
+            "grp_3   old-server  ns_2       -                                -\n");
+  EXPECT_EQ(RenderList(Resource::kGroup, {}, ""), "no groups\n");
+}
+
+TEST(RenderList, ShowsAuditEventsWithThePrincipalOrElseTheKeyAsActor) {
+  json::array items = Array(R"([
+    {"seq": 12, "time": "2026-01-01T00:00:00.000Z", "actor_principal": "pr_1",
+     "actor_key": "key_1", "action": "keys.create", "target": "key_9", "namespace": "ns_1",
+     "outcome": "success", "request_id": "r", "source_ip": "::1", "details": {},
+     "prev_hash": "00", "hash": "ab"},
+    {"seq": 13, "time": "2026-01-01T00:00:01.000Z", "actor_principal": "",
+     "actor_key": "key_2", "action": "groups.update", "target": "grp_1", "namespace": "",
+     "outcome": "denied"},
+    {"seq": 14, "time": "2026-01-01T00:00:02.000Z", "actor_principal": "", "actor_key": "",
+     "action": "init", "target": "", "namespace": "", "outcome": "success"}])");
+  EXPECT_EQ(RenderList(Resource::kAuditEvent, items, "c2"),
+            "SEQ  TIME                      ACTOR  ACTION         TARGET  NAMESPACE  OUTCOME\n"
+            "12   2026-01-01T00:00:00.000Z  pr_1   keys.create    key_9   ns_1       success\n"
+            "13   2026-01-01T00:00:01.000Z  key_2  groups.update  grp_1   -          denied\n"
+            "14   2026-01-01T00:00:02.000Z  -      init           -       -          success\n"
+            "more results: add --cursor c2 (or use --all)\n");
+  EXPECT_EQ(RenderList(Resource::kAuditEvent, {}, ""), "no audit events\n");
+}
+
 TEST(RenderObject, FlattensNestedObjectsAndLeavesOutTheSecret) {
   std::string out = RenderObject(Object(kKey));
   EXPECT_NE(out.find("id:                key_1\n"), std::string::npos) << out;
@@ -97,6 +132,30 @@ TEST(RenderWhoami, ShowsPrincipalKeyAndPermissions) {
             "principal:\n  id:   pr_1\n  name: admin\n"
             "key:\n  id:   key_1\n  type: personal\n"
             "permissions: *\n");
+}
+
+TEST(RenderAuditVerify, SaysOkWithTheCount) {
+  EXPECT_EQ(RenderAuditVerify(Object(R"({"ok": true, "checked": 120, "first_broken": null,
+                                         "problem": ""})")),
+            "audit chain OK: 120 events checked\n");
+  EXPECT_EQ(RenderAuditVerify(Object(R"({"ok": true, "checked": 1})")),
+            "audit chain OK: 1 event checked\n");
+}
+
+TEST(RenderAuditVerify, SaysWhereAndWhyTheChainIsBroken) {
+  EXPECT_EQ(RenderAuditVerify(Object(R"({"ok": false, "checked": 120, "first_broken": 57,
+                                         "problem": "hash mismatch"})")),
+            "audit chain BROKEN at event 57: hash mismatch (120 events checked)\n");
+  EXPECT_EQ(RenderAuditVerify(Object(R"({"ok": false, "checked": 3, "first_broken": null,
+                                         "problem": ""})")),
+            "audit chain BROKEN (3 events checked)\n");
+  EXPECT_EQ(RenderAuditVerify(Object(R"({"ok": false, "checked": 3, "first_broken": 2,
+                                         "problem": "bad \u001b[31m link"})")),
+            "audit chain BROKEN at event 2: bad \\x1b[31m link (3 events checked)\n");
+}
+
+TEST(RenderAuditVerify, AnAnswerWithoutOkIsNotOk) {
+  EXPECT_EQ(RenderAuditVerify(Object("{}")), "audit chain BROKEN (? events checked)\n");
 }
 
 HttpResponse Response(int status, std::string body, std::string reason = "") {

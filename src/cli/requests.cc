@@ -149,4 +149,33 @@ ApiRequest BuildVerify(std::string_view key, const std::optional<std::string>& n
   return request;
 }
 
+ApiRequest BuildGroupCreate(const GroupCreateArgs& args) {
+  json::object body{{"namespace", args.namespace_id}, {"name", args.name}};
+  SetIfGiven(body, "description", args.description);
+  body["capabilities"] = ToArray(args.capabilities);
+  if (!args.members.empty()) body["members"] = ToArray(args.members);
+  return Request(HttpMethod::kPost, {"v1", "groups"}, std::move(body));
+}
+
+Result<ApiRequest> BuildGroupUpdate(const GroupUpdateArgs& args) {
+  if (args.clear_capabilities && !args.capabilities.empty()) {
+    return InvalidArgument("give either --capability or --no-capabilities, not both");
+  }
+  json::object body;
+  SetIfGiven(body, "name", args.name);
+  SetIfGiven(body, "description", args.description);
+  if (!args.capabilities.empty() || args.clear_capabilities) {
+    body["capabilities"] = ToArray(args.capabilities);
+  }
+  LK_RETURN_IF_ERROR(NothingToUpdate(body));
+  return Request(HttpMethod::kPatch, {"v1", "groups", args.id}, std::move(body));
+}
+
+ApiRequest BuildGroupMember(std::string_view group_id, std::string_view principal_id, bool add) {
+  return Request(add ? HttpMethod::kPut : HttpMethod::kDelete,
+                 {"v1", "groups", std::string(group_id), "members", std::string(principal_id)});
+}
+
+ApiRequest BuildAuditVerify() { return Request(HttpMethod::kPost, {"v1", "audit", "verify"}); }
+
 }  // namespace latchkey::cli

@@ -72,6 +72,22 @@ struct KeyUpdateArgs {
   std::optional<std::string> expires_at;  // sent as given: the server refuses it (immutable)
 };
 
+struct GroupCreateArgs {
+  std::string namespace_id;
+  std::string name;
+  std::optional<std::string> description;
+  std::vector<std::string> capabilities;  // sent even when empty: a group may start with none
+  std::vector<std::string> members;       // principal ids; empty: not sent
+};
+
+struct GroupUpdateArgs {
+  std::string id;
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::vector<std::string> capabilities;  // empty: unchanged, unless clear_capabilities
+  bool clear_capabilities = false;        // send "capabilities": [] (excludes capabilities)
+};
+
 // GET /v1/whoami.
 ApiRequest BuildWhoami();
 // GET /v1/{collection}?<filters>&limit=&cursor=.
@@ -100,5 +116,16 @@ Result<ApiRequest> BuildKeyUpdate(const KeyUpdateArgs& args);
 ApiRequest BuildKeyAction(std::string_view id, std::string_view action);
 // POST /v1/keys/verify {"key", "namespace"?}, without the caller's credential.
 ApiRequest BuildVerify(std::string_view key, const std::optional<std::string>& namespace_id);
+
+// POST /v1/groups.
+ApiRequest BuildGroupCreate(const GroupCreateArgs& args);
+// PATCH /v1/groups/{id}; refused when nothing would change, or when both capabilities and
+// clear_capabilities are given.
+Result<ApiRequest> BuildGroupUpdate(const GroupUpdateArgs& args);
+// PUT (add) or DELETE (remove) /v1/groups/{id}/members/{principal_id}, without a body.
+ApiRequest BuildGroupMember(std::string_view group_id, std::string_view principal_id, bool add);
+
+// POST /v1/audit/verify, without a body.
+ApiRequest BuildAuditVerify();
 
 }  // namespace latchkey::cli

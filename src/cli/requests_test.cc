@@ -165,5 +165,82 @@ TEST(BuildVerify, PutsTheKeyInTheBodyAndNoCredential) {
   EXPECT_EQ(Body(BuildVerify("lk_x", std::nullopt)), R"({"key":"lk_x"})");
 }
 
+TEST(BuildList, AuditFiltersGoToTheAuditCollection) {
+  ListArgs args;
+  args.filters = {{"actor", "pr_1"}, {"since", "2026-01-01T00:00:00Z"}};
+  EXPECT_EQ(Target(BuildList("audit", args)),
+            "/v1/audit?actor=pr_1&since=2026-01-01T00%3A00%3A00Z");
+}
+
+TEST(BuildGroupCreate, SendsCapabilitiesAlwaysAndMembersWhenGiven) {
+  GroupCreateArgs args;
+  args.namespace_id = "ns_1";
+  args.name = "readers";
+  ApiRequest request = BuildGroupCreate(args);
+  EXPECT_EQ(request.method, HttpMethod::kPost);
+  EXPECT_EQ(Target(request), "/v1/groups");
+  EXPECT_EQ(Body(request), R"({"namespace":"ns_1","name":"readers","capabilities":[]})");
+  args.description = "db1 readers";
+  args.capabilities = {"raw:read:db1/t1", "raw:read:db1/t2"};
+  args.members = {"pr_1", "pr_2"};
+  EXPECT_EQ(Body(BuildGroupCreate(args)),
+            R"({"namespace":"ns_1","name":"readers","description":"db1 readers",)"
+            R"("capabilities":["raw:read:db1/t1","raw:read:db1/t2"],"members":["pr_1","pr_2"]})");
+}
+
+TEST(BuildGroupUpdate, ReplacesOrClearsCapabilities) {
+  GroupUpdateArgs args;
+  args.id = "grp_1";
+  args.capabilities = {"a:b"};
+  Result<ApiRequest> request = BuildGroupUpdate(args);
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->method, HttpMethod::kPatch);
+  EXPECT_EQ(Target(*request), "/v1/groups/grp_1");
+  EXPECT_EQ(Body(*request), R"({"capabilities":["a:b"]})");
+
+  GroupUpdateArgs clear;
+  clear.id = "grp_1";
+  clear.name = "n";
+  clear.clear_capabilities = true;
+  EXPECT_EQ(Body(*BuildGroupUpdate(clear)), R"({"name":"n","capabilities":[]})");
+
+  GroupUpdateArgs description;
+  description.id = "grp_1";
+  description.description = "";
+  EXPECT_EQ(Body(*BuildGroupUpdate(description)), R"({"description":""})");
+}
+
+TEST(BuildGroupUpdate, RefusesNothingAndContradictions) {
+  GroupUpdateArgs empty;
+  empty.id = "grp_1";
+  EXPECT_FALSE(BuildGroupUpdate(empty).ok());
+  GroupUpdateArgs both;
+  both.id = "grp_1";
+  both.capabilities = {"a:b"};
+  both.clear_capabilities = true;
+  Result<ApiRequest> request = BuildGroupUpdate(both);
+  ASSERT_FALSE(request.ok());
+  EXPECT_NE(request.status().message().find("--no-capabilities"), std::string::npos);
+}
+
+TEST(BuildGroupMember, PutsOrDeletesTheMembershipWithoutABody) {
+  ApiRequest add = BuildGroupMember("grp_1", "pr/1", true);
+  EXPECT_EQ(add.method, HttpMethod::kPut);
+  EXPECT_EQ(Target(add), "/v1/groups/grp_1/members/pr%2F1");
+  EXPECT_FALSE(add.body);
+  ApiRequest remove = BuildGroupMember("grp_1", "pr_1", false);
+  EXPECT_EQ(remove.method, HttpMethod::kDelete);
+  EXPECT_EQ(Target(remove), "/v1/groups/grp_1/members/pr_1");
+  EXPECT_FALSE(remove.body);
+}
+
+TEST(BuildAuditVerify, PostsWithoutABody) {
+  ApiRequest request = BuildAuditVerify();
+  EXPECT_EQ(request.method, HttpMethod::kPost);
+  EXPECT_EQ(Target(request), "/v1/audit/verify");
+  EXPECT_FALSE(request.body);
+  EXPECT_TRUE(request.authenticated);
+}
+
 }  // namespace
 }  // namespace latchkey::cli

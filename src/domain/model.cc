@@ -43,6 +43,8 @@ constexpr std::pair<DataAccess, std::string_view> kDataAccesses[] = {
     {DataAccess::kNone, "none"},
     {DataAccess::kRead, "read"},
     {DataAccess::kReadWrite, "read_write"}};
+constexpr std::pair<AuditOutcome, std::string_view> kAuditOutcomes[] = {
+    {AuditOutcome::kSuccess, "success"}, {AuditOutcome::kDenied, "denied"}};
 
 }  // namespace
 
@@ -65,6 +67,10 @@ std::optional<KeyStatus> ParseKeyStatus(std::string_view s) { return ParseFrom(k
 std::string_view DataAccessName(DataAccess a) { return NameFrom(kDataAccesses, a); }
 std::optional<DataAccess> ParseDataAccess(std::string_view s) {
   return ParseFrom(kDataAccesses, s);
+}
+std::string_view AuditOutcomeName(AuditOutcome o) { return NameFrom(kAuditOutcomes, o); }
+std::optional<AuditOutcome> ParseAuditOutcome(std::string_view s) {
+  return ParseFrom(kAuditOutcomes, s);
 }
 
 }  // namespace latchkey::domain

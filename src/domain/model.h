@@ -120,4 +120,40 @@ struct ApiKey {
   bool operator==(const ApiKey&) const = default;
 };
 
+// A set of principals with capabilities inside one namespace (DESIGN §2).
+struct Group {
+  std::string id;  // "grp_" + 12 base62
+  std::string namespace_id;
+  std::string name;  // unique within its namespace
+  std::string description;
+  std::vector<std::string> capabilities;  // permission strings, normalized (domain/permission.h)
+  std::vector<std::string> members;       // principal ids, sorted, no duplicates
+  UnixMillis created_at = 0;
+  UnixMillis updated_at = 0;
+  bool operator==(const Group&) const = default;
+};
+
+enum class AuditOutcome { kSuccess, kDenied };
+std::string_view AuditOutcomeName(AuditOutcome outcome);
+std::optional<AuditOutcome> ParseAuditOutcome(std::string_view s);
+
+// One management action, appended to a hash chain (DESIGN §2; service/audit.h computes the
+// hashes). Never holds a secret.
+struct AuditEvent {
+  std::int64_t seq = 0;  // 1, 2, 3, ... without gaps
+  UnixMillis time = 0;
+  std::string actor_principal;  // empty when unknown
+  std::string actor_key;        // public id of the credential used; empty when unknown
+  std::string action;           // e.g. "keys.create", "groups.add_member"
+  std::string target;           // id of the object acted on; empty when none
+  std::string namespace_id;     // empty when none
+  AuditOutcome outcome = AuditOutcome::kSuccess;
+  std::string request_id;
+  std::string source_ip;
+  std::string details_json = "{}";  // a serialized JSON object (changed fields, reason)
+  std::string prev_hash;            // hex SHA-256 of the previous event; 64 '0' for the first
+  std::string hash;                 // hex SHA-256 over prev_hash and the fields above
+  bool operator==(const AuditEvent&) const = default;
+};
+
 }  // namespace latchkey::domain

@@ -59,6 +59,9 @@ inline Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(
 inline Status PermissionDenied(std::string m) {
   return {ErrorCode::kPermissionDenied, std::move(m)};
 }
+inline Status PrivilegeEscalation(std::string m) {
+  return {ErrorCode::kPrivilegeEscalation, std::move(m)};
+}
 inline Status Unauthenticated(std::string m) { return {ErrorCode::kUnauthenticated, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }

@@ -20,7 +20,7 @@ ApiResponse MethodNotAllowed(std::string_view allow) {
 
 bool Api::IsManagement(const ApiRequest& request) const {
   std::string_view path = request.Path();
-  return path.starts_with("/v1/") && path != kVerifyPath;
+  return (path.starts_with("/v1/") && path != kVerifyPath) || path.starts_with("/v2/");
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) {

@@ -92,6 +92,33 @@ json::object ToJson(const domain::ApiKey& k) {
           {"last_used_ip", OptionalString(k.last_used_ip)}};
 }
 
+json::object ToJson(const domain::Group& g) {
+  return {{"id", g.id},
+          {"namespace", g.namespace_id},
+          {"name", g.name},
+          {"description", g.description},
+          {"capabilities", StringArray(g.capabilities)},
+          {"members", StringArray(g.members)},
+          {"created_at", domain::FormatTime(g.created_at)},
+          {"updated_at", domain::FormatTime(g.updated_at)}};
+}
+
+json::object ToJson(const domain::AuditEvent& e) {
+  return {{"seq", e.seq},
+          {"time", domain::FormatTime(e.time)},
+          {"actor_principal", e.actor_principal},
+          {"actor_key", e.actor_key},
+          {"action", e.action},
+          {"target", e.target},
+          {"namespace", e.namespace_id},
+          {"outcome", domain::AuditOutcomeName(e.outcome)},
+          {"request_id", e.request_id},
+          {"source_ip", e.source_ip},
+          {"details", MetaValue(e.details_json)},
+          {"prev_hash", e.prev_hash},
+          {"hash", e.hash}};
+}
+
 Result<ObjectReader> ObjectReader::Parse(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return ObjectReader(json::object());
@@ -155,6 +182,21 @@ std::optional<std::vector<std::string>> ObjectReader::StringList(std::string_vie
     if (out.size() == v->get_array().size()) return out;
   }
   Fail(field, std::string(field) + " must be an array of strings");
+  return std::nullopt;
+}
+
+std::optional<std::vector<json::object>> ObjectReader::ObjectList(std::string_view field) {
+  const json::value* v = Find(field);
+  if (!v) return std::nullopt;
+  std::vector<json::object> out;
+  if (v->is_array()) {
+    for (const auto& item : v->get_array()) {
+      if (!item.is_object()) break;
+      out.push_back(item.get_object());
+    }
+    if (out.size() == v->get_array().size()) return out;
+  }
+  Fail(field, std::string(field) + " must be an array of objects");
   return std::nullopt;
 }
 

@@ -20,6 +20,8 @@ namespace latchkey::http {
 boost::json::object ToJson(const domain::Namespace& ns);
 boost::json::object ToJson(const domain::Principal& principal);
 boost::json::object ToJson(const domain::ApiKey& key);
+boost::json::object ToJson(const domain::Group& group);
+boost::json::object ToJson(const domain::AuditEvent& event);
 
 template <typename T>
 boost::json::object PageToJson(const store::Page<T>& page) {
@@ -45,6 +47,7 @@ class ObjectReader {
   std::optional<std::vector<std::string>> StringList(std::string_view field);
   std::optional<domain::UnixMillis> Time(std::string_view field);
   std::optional<boost::json::object> Object(std::string_view field);
+  std::optional<std::vector<boost::json::object>> ObjectList(std::string_view field);
   // Marks a field as present-but-refused with `message` if it appears (e.g. immutable fields).
   void Refuse(std::string_view field, std::string_view message);
   // Records an error for `field` unless one is recorded already.

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <map>
 
+#include "domain/permission.h"
+#include "domain/time_format.h"
 #include "http/credentials.h"
 #include "http/errors.h"
 #include "http/json_codec.h"
@@ -16,7 +18,8 @@ namespace json = boost::json;
 struct ManagementApi::Call {
   const ApiRequest& request;
   service::Caller caller;
-  std::string id;                                         // the {} segment, if any
+  std::string id;                                         // the first {} segment, if any
+  std::vector<std::string> ids;                           // every {} segment
   std::map<std::string, std::string, std::less<>> query;  // decoded query parameters
 };
 
@@ -40,6 +43,18 @@ const ManagementApi::Route ManagementApi::kRoutes[] = {
     {"POST", "/v1/keys/{}/disable", &ManagementApi::DisableKey},
     {"POST", "/v1/keys/{}/enable", &ManagementApi::EnableKey},
     {"POST", "/v1/keys/{}/revoke", &ManagementApi::RevokeKey},
+    {"POST", "/v1/groups", &ManagementApi::CreateGroup},
+    {"GET", "/v1/groups", &ManagementApi::ListGroups},
+    {"GET", "/v1/groups/{}", &ManagementApi::GetGroup},
+    {"PATCH", "/v1/groups/{}", &ManagementApi::UpdateGroup},
+    {"DELETE", "/v1/groups/{}", &ManagementApi::DeleteGroup},
+    {"PUT", "/v1/groups/{}/members/{}", &ManagementApi::AddGroupMember},
+    {"DELETE", "/v1/groups/{}/members/{}", &ManagementApi::RemoveGroupMember},
+    {"GET", "/v1/audit", &ManagementApi::ListAudit},
+    {"POST", "/v1/audit/verify", &ManagementApi::VerifyAudit},
+    {"POST", "/v2/users/{}/keys", &ManagementApi::CreateAppKeys},
+    {"GET", "/v2/users/{}/keys", &ManagementApi::ListAppKeys},
+    {"DELETE", "/v2/users/{}/keys/{}", &ManagementApi::DeleteAppKey},
 };
 
 namespace {
@@ -71,8 +86,10 @@ std::vector<std::string> PathSegments(const boost::urls::url_view& url) {
   return out;
 }
 
-// Matches `segments` against a pattern such as "/v1/keys/{}/revoke"; fills `id`.
-bool Matches(std::string_view pattern, const std::vector<std::string>& segments, std::string& id) {
+// Matches `segments` against a pattern such as "/v1/keys/{}/revoke"; fills `ids`.
+bool Matches(std::string_view pattern, const std::vector<std::string>& segments,
+             std::vector<std::string>& ids) {
+  ids.clear();
   std::size_t i = 0;
   pattern.remove_prefix(1);
   while (!pattern.empty()) {
@@ -81,7 +98,7 @@ bool Matches(std::string_view pattern, const std::vector<std::string>& segments,
     if (i >= segments.size()) return false;
     if (part == "{}") {
       if (segments[i].empty()) return false;
-      id = segments[i];
+      ids.push_back(segments[i]);
     } else if (part != segments[i]) {
       return false;
     }
@@ -210,16 +227,16 @@ ApiResponse ManagementApi::Handle(const ApiRequest& request) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return ErrorResponse(InvalidArgument("the request target is not a valid path"));
   auto segments = PathSegments(*url);
-  std::string id;
+  std::vector<std::string> ids;
   const Route* route = nullptr;
   std::string allow;
   for (const Route& r : kRoutes) {
-    std::string matched_id;
-    if (!Matches(r.pattern, segments, matched_id)) continue;
+    std::vector<std::string> matched;
+    if (!Matches(r.pattern, segments, matched)) continue;
     allow += (allow.empty() ? "" : ", ") + std::string(r.method);
     if (r.method == request.method) {
       route = &r;
-      id = std::move(matched_id);
+      ids = std::move(matched);
     }
   }
   if (!route && allow.empty()) {
@@ -237,7 +254,10 @@ ApiResponse ManagementApi::Handle(const ApiRequest& request) {
   if (!presented.ok()) return ErrorResponse(Unauthenticated(presented.status().message()));
   auto caller = s_.authenticator.Authenticate(presented->secret(), presented->basic_user());
   if (!caller.ok()) return ErrorResponse(caller.status());
-  Call call{request, std::move(caller).value(), std::move(id), {}};
+  caller->request_id = request.request_id;
+  caller->source_ip = request.remote_address;
+  std::string id = ids.empty() ? "" : ids.front();
+  Call call{request, std::move(caller).value(), std::move(id), std::move(ids), {}};
   for (auto param : url->params()) call.query.insert_or_assign(param.key, param.value);
   ApiResponse response = (this->*(route->handler))(call);
   if (response.key_id.empty()) response.key_id = call.caller.key_id;
@@ -249,11 +269,33 @@ ApiResponse ManagementApi::WhoAmI(Call& call) {
   if (!principal.ok()) return ErrorResponse(principal.status());
   auto key = s_.keys.Self(call.caller);
   if (!key.ok()) return ErrorResponse(key.status());
-  json::array permissions;
-  if (call.caller.superuser) permissions.emplace_back("*");
+  // Effective permissions (DESIGN §4.1): per namespace where the credential holds any, and
+  // their union. A superuser's unbound credential holds its scopes everywhere.
+  const service::Caller& caller = call.caller;
+  std::vector<std::string> everywhere;
+  json::object by_namespace;
+  if (caller.superuser && caller.key_type != domain::KeyType::kManagement) {
+    everywhere = domain::Intersect(caller.key_scopes, {"*"});
+  } else {
+    std::vector<std::vector<std::string>> all;
+    std::vector<std::string> namespaces;
+    if (caller.key_type == domain::KeyType::kManagement) {
+      namespaces.push_back(caller.key_namespace);
+    } else {
+      for (const auto& [ns, caps] : caller.capabilities->by_namespace) namespaces.push_back(ns);
+    }
+    for (const auto& ns : namespaces) {
+      auto effective = s_.policy.Effective(caller, ns);
+      if (effective.empty()) continue;
+      by_namespace[ns] = json::array(effective.begin(), effective.end());
+      all.push_back(std::move(effective));
+    }
+    everywhere = domain::Union(all);
+  }
   return JsonResponse(200, {{"principal", ToJson(*principal)},
                             {"key", ToJson(*key)},
-                            {"permissions", std::move(permissions)}});
+                            {"permissions", json::array(everywhere.begin(), everywhere.end())},
+                            {"permissions_by_namespace", std::move(by_namespace)}});
 }
 
 ApiResponse ManagementApi::CreateNamespace(Call& call) {
@@ -425,6 +467,170 @@ ApiResponse ManagementApi::EnableKey(Call& call) {
 }
 ApiResponse ManagementApi::RevokeKey(Call& call) {
   return ApplyKeyAction(call, service::KeyAction::kRevoke);
+}
+
+ApiResponse ManagementApi::CreateGroup(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  service::CreateGroupInput input;
+  input.namespace_id = reader->RequiredString("namespace");
+  input.name = reader->RequiredString("name");
+  input.description = reader->String("description");
+  input.capabilities = reader->StringList("capabilities").value_or(std::vector<std::string>{});
+  input.members = reader->StringList("members").value_or(std::vector<std::string>{});
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  return Respond(201, s_.groups.Create(call.caller, std::move(input)));
+}
+
+ApiResponse ManagementApi::ListGroups(Call& call) {
+  Status status = CheckQuery(call.query, {"namespace", "member"});
+  store::GroupFilter filter;
+  filter.namespace_id = QueryValue(call.query, "namespace");
+  filter.member_id = QueryValue(call.query, "member");
+  return ListResponse(status, call.query, [&](const store::PageRequest& page) {
+    return s_.groups.List(call.caller, filter, page);
+  });
+}
+
+ApiResponse ManagementApi::GetGroup(Call& call) {
+  return Respond(200, s_.groups.Get(call.caller, call.id));
+}
+
+ApiResponse ManagementApi::UpdateGroup(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  service::UpdateGroupInput input;
+  input.name = reader->String("name");
+  input.description = reader->String("description");
+  input.capabilities = reader->StringList("capabilities");
+  reader->Refuse("members",
+                 "members change one at a time: PUT or DELETE /v1/groups/{id}/members/{principal}");
+  RefuseImmutable(*reader, {"id", "namespace"});
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  return Respond(200, s_.groups.Update(call.caller, call.id, std::move(input)));
+}
+
+ApiResponse ManagementApi::DeleteGroup(Call& call) {
+  return NoContent(s_.groups.Delete(call.caller, call.id));
+}
+
+ApiResponse ManagementApi::AddGroupMember(Call& call) {
+  return Respond(200, s_.groups.AddMember(call.caller, call.ids[0], call.ids[1]));
+}
+
+ApiResponse ManagementApi::RemoveGroupMember(Call& call) {
+  return Respond(200, s_.groups.RemoveMember(call.caller, call.ids[0], call.ids[1]));
+}
+
+ApiResponse ManagementApi::ListAudit(Call& call) {
+  Status status =
+      CheckQuery(call.query, {"namespace", "actor", "target", "action", "since", "until"});
+  store::AuditFilter filter;
+  filter.namespace_id = QueryValue(call.query, "namespace");
+  filter.actor = QueryValue(call.query, "actor");
+  filter.target = QueryValue(call.query, "target");
+  filter.action = QueryValue(call.query, "action");
+  for (auto [name, into] : {std::pair{"since", &filter.since}, std::pair{"until", &filter.until}}) {
+    if (auto text = QueryValue(call.query, name)) {
+      auto time = domain::ParseTime(*text);
+      if (!time && status.ok()) {
+        status = InvalidField(name, std::string(name) + " must be an RFC 3339 time");
+      }
+      *into = time;
+    }
+  }
+  return ListResponse(status, call.query, [&](const store::PageRequest& page) {
+    return s_.audit.List(call.caller, filter, page);
+  });
+}
+
+ApiResponse ManagementApi::VerifyAudit(Call& call) {
+  auto report = s_.audit.Verify(call.caller);
+  if (!report.ok()) return ErrorResponse(report.status());
+  json::value first_broken = nullptr;
+  if (report->first_broken) first_broken = *report->first_broken;
+  return JsonResponse(200, {{"ok", report->ok()},
+                            {"checked", report->checked},
+                            {"first_broken", std::move(first_broken)},
+                            {"problem", report->problem}});
+}
+
+// The compatibility route of DESIGN §6.3: the original API's shapes, our error bodies.
+namespace {
+
+json::object CompatOk(json::array keys) {
+  return {{"status", {{"code", 10000}, {"description", "Ok"}}}, {"keys", std::move(keys)}};
+}
+
+json::object CompatKey(const service::AppKey& k) {
+  json::object out{
+      {"id", k.secret.empty() ? k.key.id : k.secret},
+      {"description", k.key.description},
+      {"scopes", json::array(k.key.scopes.begin(), k.key.scopes.end())},
+      {"apps", json::array{json::object{{"id", k.app_name}, {"user_id", k.user_name}}}},
+      {"created_at", domain::FormatTime(k.key.created_at)},
+      {"expires_at",
+       k.key.expires_at ? json::value(domain::FormatTime(*k.key.expires_at)) : json::value()}};
+  if (!k.secret.empty()) out["key_id"] = k.key.id;
+  return out;
+}
+
+}  // namespace
+
+ApiResponse ManagementApi::CreateAppKeys(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  auto entries = reader->ObjectList("keys");
+  if (!entries && reader->Finish().ok()) reader->Fail("keys", "keys is required");
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  if (entries->empty() || entries->size() > 100) {
+    return ErrorResponse(InvalidField("keys", "keys must hold 1 to 100 entries"));
+  }
+  std::vector<service::AppKeyInput> inputs;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    std::string prefix = "keys[" + std::to_string(i) + "].";
+    ObjectReader entry((*entries)[i]);
+    service::AppKeyInput input;
+    input.description = entry.String("description").value_or("");
+    input.scopes = entry.StringList("scopes").value_or(std::vector<std::string>{"All"});
+    auto apps = entry.ObjectList("apps");
+    if (!apps && entry.Finish().ok()) entry.Fail("apps", "apps is required");
+    if (apps && apps->size() != 1) entry.Fail("apps", "a key is bound to exactly one app");
+    if (Status s = entry.Finish(); !s.ok()) {
+      return ErrorResponse(InvalidField(prefix + s.field(), s.message()));
+    }
+    ObjectReader app(apps->front());
+    input.app = app.RequiredString("id");
+    auto user_id = app.String("user_id");
+    if (Status s = app.Finish(); !s.ok()) {
+      return ErrorResponse(InvalidField(prefix + "apps[0]." + s.field(), s.message()));
+    }
+    if (user_id && *user_id != call.id) {
+      return ErrorResponse(InvalidField(prefix + "apps[0].user_id",
+                                        "apps[].user_id must name the user of the path"));
+    }
+    inputs.push_back(std::move(input));
+  }
+  auto created = s_.app_keys.Create(call.caller, call.id, inputs);
+  if (!created.ok()) return ErrorResponse(created.status());
+  json::array keys;
+  for (const auto& k : *created) keys.push_back(CompatKey(k));
+  return JsonResponse(200, CompatOk(std::move(keys)));
+}
+
+ApiResponse ManagementApi::ListAppKeys(Call& call) {
+  if (Status s = CheckQuery(call.query, {}); !s.ok()) return ErrorResponse(s);
+  auto listed = s_.app_keys.List(call.caller, call.id);
+  if (!listed.ok()) return ErrorResponse(listed.status());
+  json::array keys;
+  for (const auto& k : *listed) keys.push_back(CompatKey(k));
+  return JsonResponse(200, CompatOk(std::move(keys)));
+}
+
+ApiResponse ManagementApi::DeleteAppKey(Call& call) {
+  Status deleted = s_.app_keys.Delete(call.caller, call.ids[0], call.ids[1]);
+  if (!deleted.ok()) return ErrorResponse(deleted);
+  return JsonResponse(200, CompatOk(json::array()));
 }
 
 ApiResponse ManagementApi::ApplyKeyAction(Call& call, service::KeyAction action) {

@@ -1,10 +1,14 @@
 #pragma once
 // ManagementApi: the /v1 management endpoints of docs/http_api.md (namespaces, principals,
-// keys, whoami). Authenticates the caller, decodes the request strictly, calls the services and
-// encodes their answers. Runs on the management thread only (its services write the store).
+// keys, groups, audit, whoami) and the /v2 compatibility route of DESIGN §6.3. Authenticates the
+// caller, decodes the request strictly, calls the services and encodes their answers. Runs on the
+// management thread only (its services write the store).
 
 #include "http/message.h"
+#include "service/app_key_service.h"
+#include "service/audit.h"
 #include "service/caller.h"
+#include "service/group_service.h"
 #include "service/key_service.h"
 #include "service/namespace_service.h"
 #include "service/principal_service.h"
@@ -16,6 +20,10 @@ struct ManagementServices {
   service::KeyService& keys;
   service::NamespaceService& namespaces;
   service::PrincipalService& principals;
+  service::GroupService& groups;
+  service::AppKeyService& app_keys;
+  service::AuditLog& audit;
+  const service::AccessPolicy& policy;
 };
 
 class ManagementApi {
@@ -56,6 +64,18 @@ class ManagementApi {
   ApiResponse EnableKey(Call& call);
   ApiResponse RevokeKey(Call& call);
   ApiResponse ApplyKeyAction(Call& call, service::KeyAction action);
+  ApiResponse CreateGroup(Call& call);
+  ApiResponse ListGroups(Call& call);
+  ApiResponse GetGroup(Call& call);
+  ApiResponse UpdateGroup(Call& call);
+  ApiResponse DeleteGroup(Call& call);
+  ApiResponse AddGroupMember(Call& call);
+  ApiResponse RemoveGroupMember(Call& call);
+  ApiResponse ListAudit(Call& call);
+  ApiResponse VerifyAudit(Call& call);
+  ApiResponse CreateAppKeys(Call& call);
+  ApiResponse ListAppKeys(Call& call);
+  ApiResponse DeleteAppKey(Call& call);
 
   ManagementServices s_;
 };

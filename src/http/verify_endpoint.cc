@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "crypto/key_format.h"
+#include "domain/permission.h"
 #include "domain/time_format.h"
 #include "http/credentials.h"
 #include "http/errors.h"
@@ -16,14 +17,26 @@ namespace json = boost::json;
 struct VerifyBody {
   std::optional<std::string_view> key;
   std::optional<std::string_view> namespace_id;
+  std::vector<std::string_view> scopes;
 };
 
-bool IsStringList(const json::value& v) {
-  if (!v.is_array()) return false;
-  for (const auto& item : v.get_array()) {
-    if (!item.is_string()) return false;
+Status ReadScopes(const json::value& v, std::vector<std::string_view>& out) {
+  if (v.is_null()) return Status::Ok();
+  if (!v.is_array()) return InvalidField("scopes", "scopes must be an array of strings");
+  if (v.get_array().size() > domain::kMaxScopes) {
+    return InvalidField("scopes",
+                        "scopes has more than " + std::to_string(domain::kMaxScopes) + " entries");
   }
-  return true;
+  for (const auto& item : v.get_array()) {
+    if (!item.is_string()) return InvalidField("scopes", "scopes must be an array of strings");
+    std::string_view scope = item.get_string();
+    if (!domain::IsValidPermission(scope)) {
+      return InvalidField("scopes", "'" + std::string(scope.substr(0, 64)) +
+                                        "' is not a permission string (resource:action[:target])");
+    }
+    out.push_back(scope);
+  }
+  return Status::Ok();
 }
 
 // Checks one field of the request; the ones this version does not act on are type-checked.
@@ -46,10 +59,7 @@ Status ReadField(std::string_view name, const json::value& v, VerifyBody& out) {
     }
     return InvalidField("data", "data must be \"read\" or \"write\"");
   }
-  if (name == "scopes") {
-    if (v.is_null() || IsStringList(v)) return Status::Ok();
-    return InvalidField("scopes", "scopes must be an array of strings");
-  }
+  if (name == "scopes") return ReadScopes(v, out.scopes);
   if (name == "cost") {
     if (v.is_null() || (v.is_int64() && v.get_int64() >= 0) || v.is_uint64()) return Status::Ok();
     return InvalidField("cost", "cost must be a non-negative integer");
@@ -59,7 +69,8 @@ Status ReadField(std::string_view name, const json::value& v, VerifyBody& out) {
 
 // The answer, written directly (json_text.h). "meta" is spliced in as the stored JSON text:
 // re-parsing it on every verification would cost more than the rest of the answer.
-std::string Answer(const service::VerifyResult& result, std::string_view public_id) {
+std::string Answer(const service::VerifyResult& result, std::string_view public_id,
+                   std::optional<std::string_view> namespace_id) {
   std::string out;
   out.reserve(256);
   out += result.valid() ? R"({"valid":true,"code":")" : R"({"valid":false,"code":")";
@@ -83,7 +94,9 @@ std::string Answer(const service::VerifyResult& result, std::string_view public_
     }
     out += R"(,"scopes":[)";
     bool first = true;
-    for (const auto& scope : *key->scopes) {
+    std::vector<std::string> effective;
+    if (result.owner) effective = service::EffectiveScopes(*key, *result.owner, namespace_id);
+    for (const auto& scope : effective) {
       if (!first) out += ',';
       first = false;
       AppendJsonString(out, scope);
@@ -132,11 +145,13 @@ ApiResponse VerifyEndpoint::Handle(const ApiRequest& request) const {
 
   std::optional<std::string_view> claimed_id;
   if (presented->basic_user()) claimed_id = *presented->basic_user();
-  service::VerifyResult result = verifier_.Verify(
-      {.key = secret, .namespace_id = body.namespace_id, .claimed_id = claimed_id});
+  service::VerifyResult result = verifier_.Verify({.key = secret,
+                                                   .namespace_id = body.namespace_id,
+                                                   .claimed_id = claimed_id,
+                                                   .scopes = body.scopes});
   ApiResponse response;
   if (result.entry) response.key_id = crypto::PublicKeyId(result.id_chars);
-  response.body = Answer(result, response.key_id);
+  response.body = Answer(result, response.key_id, body.namespace_id);
   return response;
 }
 

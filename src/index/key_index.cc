@@ -4,13 +4,33 @@
 #include <optional>
 
 #include "crypto/key_format.h"
+#include "domain/permission.h"
 
 namespace latchkey::index {
 namespace {
 
 constexpr std::size_t kInternedScopeSets = 64;
 
+const std::shared_ptr<const Capabilities>& NoCapabilities() {
+  static const auto none = std::make_shared<const Capabilities>();
+  return none;
+}
+
 }  // namespace
+
+const std::vector<std::string>* Capabilities::In(std::string_view namespace_id) const {
+  auto it =
+      std::lower_bound(by_namespace.begin(), by_namespace.end(), namespace_id,
+                       [](const auto& entry, std::string_view id) { return entry.first < id; });
+  if (it == by_namespace.end() || it->first != namespace_id) return nullptr;
+  return &it->second;
+}
+
+std::vector<std::string> Capabilities::Anywhere() const {
+  std::vector<std::vector<std::string>> lists;
+  for (const auto& [ns, caps] : by_namespace) lists.push_back(caps);
+  return domain::Union(lists);
+}
 
 std::optional<KeyIdChars> KeyIndex::IdCharsOf(std::string_view public_id) {
   std::optional<std::string_view> chars = crypto::IdCharsFromPublicId(public_id);
@@ -73,8 +93,33 @@ void KeyIndex::EraseKeys(const std::vector<std::string>& public_ids) {
   keys_.Apply(std::move(changes));
 }
 
+KeyIndex::NamespaceRef KeyIndex::FindNamespace(const std::string& namespace_id) const {
+  return namespaces_.Find(namespace_id);
+}
+
+// Writers are serialized by the caller (the management thread, or start-up before serving), so
+// reading the current entry and publishing its successor cannot interleave with another write.
 void KeyIndex::PutPrincipal(const domain::Principal& principal) {
-  principals_.Apply({{principal.id, PrincipalEntry{principal.status, principal.superuser}}});
+  PrincipalEntry entry{principal.status, principal.superuser, NoCapabilities()};
+  if (auto current = principals_.Find(principal.id)) entry.capabilities = current->capabilities;
+  principals_.Apply({{principal.id, std::move(entry)}});
+}
+
+void KeyIndex::SetCapabilities(const std::string& principal_id, Capabilities capabilities) {
+  auto current = principals_.Find(principal_id);
+  if (!current) return;
+  PrincipalEntry entry = *current;
+  entry.capabilities = std::make_shared<const Capabilities>(std::move(capabilities));
+  principals_.Apply({{principal_id, std::move(entry)}});
+}
+
+void KeyIndex::PutNamespace(const domain::Namespace& ns) {
+  namespaces_.Apply(
+      {{ns.id, NamespaceEntry{ns.kind, ns.parent_id.value_or(""), ns.settings.app_domains}}});
+}
+
+void KeyIndex::EraseNamespace(const std::string& namespace_id) {
+  namespaces_.Apply({{namespace_id, std::nullopt}});
 }
 
 void KeyIndex::ErasePrincipal(const std::string& principal_id) {

@@ -1,7 +1,8 @@
 #pragma once
 // KeyIndex: the in-memory verification index (DESIGN §5, §7). Verification reads only this,
 // never the store. It holds, per key, what verification needs (digest, status, expiry, owner,
-// namespace, name, scopes, meta) and, per principal, its status and superuser flag.
+// namespace, name, scopes, meta); per principal, its status, superuser flag and capabilities
+// per namespace (from its groups); per namespace, its kind, parent and application domains.
 //
 // Writers (the service layer, after a store commit) publish new versions of the affected
 // entries; readers never wait for them (see SnapshotMap). A change is visible to every Find
@@ -12,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -51,9 +53,28 @@ struct KeyEntry {
   std::string meta_json;
 };
 
+// A principal's capabilities: per namespace, the union of the capabilities of the groups it is
+// a member of there (minimized, domain/permission.h). Sorted by namespace id.
+struct Capabilities {
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_namespace;
+
+  // The capabilities in `namespace_id`, or nullptr when it has none there.
+  const std::vector<std::string>* In(std::string_view namespace_id) const;
+  // The union over every namespace (what a personal token may reach anywhere).
+  std::vector<std::string> Anywhere() const;
+  bool operator==(const Capabilities&) const = default;
+};
+
 struct PrincipalEntry {
   domain::PrincipalStatus status = domain::PrincipalStatus::kActive;
   bool superuser = false;
+  std::shared_ptr<const Capabilities> capabilities;  // never null
+};
+
+struct NamespaceEntry {
+  domain::NamespaceKind kind = domain::NamespaceKind::kOrganization;
+  std::string parent_id;  // empty when none
+  std::vector<std::string> app_domains;
 };
 
 class KeyIndex {
@@ -62,10 +83,13 @@ class KeyIndex {
   using PrincipalMap = SnapshotMap<std::string, PrincipalEntry, std::hash<std::string>, 64>;
   using KeyRef = KeyMap::Ref;
   using PrincipalRef = PrincipalMap::Ref;
+  using NamespaceMap = SnapshotMap<std::string, NamespaceEntry, std::hash<std::string>, 16>;
+  using NamespaceRef = NamespaceMap::Ref;
 
   // The entry for `id_chars` (16 characters), or an empty Ref.
   KeyRef FindKey(std::string_view id_chars) const;
   PrincipalRef FindPrincipal(const std::string& principal_id) const;
+  NamespaceRef FindNamespace(const std::string& namespace_id) const;
 
   // Inserts or replaces keys; ignores keys whose id is not "key_" + 16 characters.
   void PutKeys(const std::vector<domain::ApiKey>& keys);
@@ -73,8 +97,20 @@ class KeyIndex {
   // Publishes prepared changes at once (bulk loading: one copy of each shard in all).
   void PutEntries(std::vector<KeyMap::Change> changes) { keys_.Apply(std::move(changes)); }
   void EraseKeys(const std::vector<std::string>& public_ids);
+  // Status and superuser flag from `principal`; the capabilities stay as they were (none for
+  // a new principal).
   void PutPrincipal(const domain::Principal& principal);
+  // Replaces a principal's capabilities (after a group or membership change); ignored for an
+  // unknown principal.
+  void SetCapabilities(const std::string& principal_id, Capabilities capabilities);
   void ErasePrincipal(const std::string& principal_id);
+  void PutNamespace(const domain::Namespace& ns);
+  void EraseNamespace(const std::string& namespace_id);
+  // Every namespace (for the rare whole-set questions: CORS origins, visible namespaces).
+  void ForEachNamespace(
+      const std::function<void(const std::string&, const NamespaceEntry&)>& fn) const {
+    namespaces_.ForEach(fn);
+  }
 
   std::size_t key_count() const { return keys_.size(); }
 
@@ -86,6 +122,7 @@ class KeyIndex {
  private:
   KeyMap keys_;
   PrincipalMap principals_;
+  NamespaceMap namespaces_;
   std::mutex scopes_mu_;
   std::vector<std::shared_ptr<const std::vector<std::string>>> scope_sets_;  // recent, interned
 };

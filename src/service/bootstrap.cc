@@ -1,6 +1,8 @@
 #include "service/bootstrap.h"
 
 #include "crypto/key_format.h"
+#include "service/audit.h"
+#include "service/group_service.h"
 #include "service/key_service.h"
 #include "service/principal_service.h"
 
@@ -48,8 +50,16 @@ Result<BootstrapResult> Bootstrap(const ServiceContext& ctx) {
     LK_RETURN_IF_ERROR(tx.InsertPrincipal(admin));
     LK_RETURN_IF_ERROR(tx.InsertKey(token.key));
     LK_RETURN_IF_ERROR(tx.PutSetting(std::string(kRootNamespaceSetting), root.id));
+    domain::AuditEvent event{.time = now,
+                             .actor_principal = admin.id,
+                             .actor_key = token.key.id,
+                             .action = "system.init",
+                             .target = root.id,
+                             .namespace_id = root.id};
+    LK_RETURN_IF_ERROR(AppendAuditEvent(tx, event));
     return tx.PutSetting(std::string(kInitializedSetting), std::to_string(now));
   }));
+  ctx.index.PutNamespace(root);
   ctx.index.PutPrincipal(admin);
   ctx.index.PutKey(token.key);
   return BootstrapResult{.admin_token = std::move(token.secret),
@@ -59,10 +69,20 @@ Result<BootstrapResult> Bootstrap(const ServiceContext& ctx) {
 }
 
 Result<std::size_t> LoadIndex(store::Store& store, index::KeyIndex& index) {
+  LK_RETURN_IF_ERROR(store.Read([&](store::Transaction& tx) -> Status {
+    store::PageRequest page{.cursor = "", .limit = 1000};
+    do {
+      LK_ASSIGN_OR_RETURN(auto batch, tx.ListNamespaces({}, page));
+      for (const auto& ns : batch.items) index.PutNamespace(ns);
+      page.cursor = batch.next_cursor;
+    } while (!page.cursor.empty());
+    return Status::Ok();
+  }));
   LK_RETURN_IF_ERROR(store.ForEachPrincipal([&](const domain::Principal& p) {
     index.PutPrincipal(p);
     return Status::Ok();
   }));
+  LK_RETURN_IF_ERROR(LoadCapabilities(store, index));
   // One publication for all keys: loading in batches would copy every shard once per batch.
   std::vector<index::KeyIndex::KeyMap::Change> changes;
   LK_RETURN_IF_ERROR(store.ForEachKey([&](const domain::ApiKey& key) {

@@ -1,18 +1,121 @@
 #include "service/caller.h"
 
+#include <algorithm>
+
 #include "crypto/key_format.h"
+#include "domain/permission.h"
 
 namespace latchkey::service {
+namespace {
+
+bool IsNamespacePermission(std::string_view permission) {
+  return permission.starts_with("namespaces:");
+}
+
+bool IsAppChildKind(domain::NamespaceKind kind) {
+  return kind == domain::NamespaceKind::kWorkspace || kind == domain::NamespaceKind::kUserGroup;
+}
+
+std::string Where(std::string_view namespace_id) {
+  return namespace_id.empty() ? "" : " in namespace " + std::string(namespace_id);
+}
+
+}  // namespace
+
+std::vector<std::string> AccessPolicy::Sources(const Caller& caller, std::string_view permission,
+                                               std::string_view namespace_id) const {
+  std::vector<std::string> sources;
+  if (namespace_id.empty()) return sources;
+  sources.emplace_back(namespace_id);
+  // §4.4: an application's rights over namespaces extend to its workspaces and user groups.
+  if (IsNamespacePermission(permission)) {
+    auto ns = index_.FindNamespace(std::string(namespace_id));
+    if (ns && IsAppChildKind(ns->kind) && !ns->parent_id.empty()) {
+      auto parent = index_.FindNamespace(ns->parent_id);
+      if (parent && parent->kind == domain::NamespaceKind::kApplication) {
+        sources.push_back(ns->parent_id);
+      }
+    }
+  }
+  if (caller.key_type == domain::KeyType::kManagement) {
+    std::erase_if(sources, [&](const std::string& s) { return s != caller.key_namespace; });
+  }
+  return sources;
+}
+
+std::vector<std::string> AccessPolicy::Effective(const Caller& caller,
+                                                 std::string_view namespace_id) const {
+  if (caller.key_type == domain::KeyType::kManagement && namespace_id != caller.key_namespace) {
+    return {};
+  }
+  if (caller.superuser) return domain::Intersect(caller.key_scopes, {"*"});
+  const auto* caps = caller.capabilities->In(namespace_id);
+  if (!caps) return {};
+  return domain::Intersect(caller.key_scopes, *caps);
+}
 
 Status AccessPolicy::Authorize(const Caller& caller, std::string_view permission,
                                std::string_view namespace_id) const {
-  if (caller.key_type == domain::KeyType::kManagement && !namespace_id.empty() &&
-      namespace_id != caller.key_namespace) {
+  if (namespace_id.empty()) {
+    if (caller.superuser && caller.key_type != domain::KeyType::kManagement &&
+        domain::AnyGrants(caller.key_scopes, permission)) {
+      return Status::Ok();
+    }
+    return PermissionDenied("missing permission " + std::string(permission) +
+                            " (only a superuser's personal token may do this outside a "
+                            "namespace)");
+  }
+  for (const std::string& source : Sources(caller, permission, namespace_id)) {
+    if (domain::AnyGrants(Effective(caller, source), permission)) return Status::Ok();
+  }
+  if (caller.key_type == domain::KeyType::kManagement && namespace_id != caller.key_namespace) {
     return PermissionDenied("this management key is bound to namespace " + caller.key_namespace);
   }
-  if (caller.superuser) return Status::Ok();
-  std::string where = namespace_id.empty() ? "" : " in namespace " + std::string(namespace_id);
-  return PermissionDenied("missing permission " + std::string(permission) + where);
+  return PermissionDenied("missing permission " + std::string(permission) + Where(namespace_id));
+}
+
+Status AccessPolicy::CheckGrant(const Caller& caller, const std::vector<std::string>& grant,
+                                std::string_view namespace_id, std::string_view what) const {
+  std::vector<std::string> held = Effective(caller, namespace_id);
+  for (const std::string& permission : grant) {
+    if (!domain::AnyGrants(held, permission)) {
+      return PrivilegeEscalation("cannot grant " + std::string(what) + " '" + permission +
+                                 "': it is beyond your own permissions" + Where(namespace_id));
+    }
+  }
+  return Status::Ok();
+}
+
+std::optional<std::vector<std::string>> AccessPolicy::NamespacesWith(
+    const Caller& caller, std::string_view permission) const {
+  if (caller.superuser && caller.key_type != domain::KeyType::kManagement) {
+    if (domain::AnyGrants(caller.key_scopes, permission)) return std::nullopt;
+  }
+  std::vector<std::string> candidates;
+  if (caller.key_type == domain::KeyType::kManagement) {
+    candidates.push_back(caller.key_namespace);
+  } else {
+    for (const auto& [ns, caps] : caller.capabilities->by_namespace) candidates.push_back(ns);
+  }
+  // Workspaces and user groups reachable through their application (namespaces:* only).
+  if (IsNamespacePermission(permission)) {
+    std::vector<std::string> children;
+    index_.ForEachNamespace([&](const std::string& id, const index::NamespaceEntry& ns) {
+      if (IsAppChildKind(ns.kind) &&
+          std::find(candidates.begin(), candidates.end(), ns.parent_id) != candidates.end()) {
+        children.push_back(id);
+      }
+    });
+    candidates.insert(candidates.end(), children.begin(), children.end());
+  }
+  std::vector<std::string> out;
+  for (const auto& ns : candidates) {
+    if (Authorize(caller, permission, ns).ok() &&
+        std::find(out.begin(), out.end(), ns) == out.end()) {
+      out.push_back(ns);
+    }
+  }
+  return out;
 }
 
 Result<Caller> Authenticator::Authenticate(std::string_view secret,
@@ -29,12 +132,16 @@ Result<Caller> Authenticator::Authenticate(std::string_view secret,
   if (key.type == domain::KeyType::kStandard) {
     return PermissionDenied("standard keys cannot call the management API");
   }
-  auto owner = verifier_.index().FindPrincipal(key.owner_id);
-  return Caller{.principal_id = key.owner_id,
+  Caller caller{.principal_id = key.owner_id,
                 .key_id = std::move(key_id),
                 .key_type = key.type,
                 .key_namespace = key.namespace_id,
-                .superuser = owner && owner->superuser};
+                .key_scopes = *key.scopes};
+  if (result.owner) {
+    caller.superuser = result.owner->superuser;
+    caller.capabilities = result.owner->capabilities;
+  }
+  return caller;
 }
 
 }  // namespace latchkey::service

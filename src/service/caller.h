@@ -1,15 +1,25 @@
 #pragma once
 // Caller: who is making a management call, as established by Authenticator from the presented
-// credential. AccessPolicy decides whether a caller may perform a management action
-// (DESIGN §4.3). Until groups arrive (issue 3) the policy is: a superuser may do everything,
-// anyone else nothing; a management key is confined to its own namespace.
+// credential. AccessPolicy decides what a caller may do (DESIGN §4):
+//
+//   effective(caller, N) = caller's key scopes ∩ the owner's capabilities in N
+//                          (a superuser owner holds `*` in every namespace);
+//   a management key reaches only its own namespace N — and, for `namespaces:*` actions of an
+//   application key, the workspace and user_group namespaces whose parent is N (§4.4);
+//   a personal access token reaches every namespace, bounded by its owner's capabilities there.
+//
+// Thread-safety: AccessPolicy is const and reads only the KeyIndex; it is called from the
+// management thread, which is also the only writer of the index, so one call sees one state.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/model.h"
 #include "domain/result.h"
+#include "index/key_index.h"
 #include "service/verifier.h"
 
 namespace latchkey::service {
@@ -20,15 +30,46 @@ struct Caller {
   domain::KeyType key_type = domain::KeyType::kPersonal;
   std::string key_namespace;  // for management keys
   bool superuser = false;
+  std::vector<std::string> key_scopes{"*"};
+  // The owner's capabilities when the call was authenticated; never null.
+  std::shared_ptr<const index::Capabilities> capabilities =
+      std::make_shared<const index::Capabilities>();
+  // For the audit log.
+  std::string request_id;
+  std::string source_ip;
 };
 
-// A management permission such as "keys:create" (DESIGN §4.3).
 class AccessPolicy {
  public:
-  // OK when `caller` may do `permission` in `namespace_id` (empty = not namespace-bound, e.g.
-  // personal keys or listing everything); kPermissionDenied otherwise.
+  explicit AccessPolicy(const index::KeyIndex& index) : index_(index) {}
+
+  // The caller's effective permissions in `namespace_id` (empty for a management key outside
+  // its namespace).
+  std::vector<std::string> Effective(const Caller& caller, std::string_view namespace_id) const;
+
+  // OK when `caller` holds management permission `permission` (e.g. "keys:create") in
+  // `namespace_id`; kPermissionDenied otherwise. An empty namespace_id means an action that
+  // belongs to no namespace: only a superuser's unbound credential may do it.
   Status Authorize(const Caller& caller, std::string_view permission,
                    std::string_view namespace_id) const;
+
+  // OK when every permission of `grant` is within the caller's effective permissions in
+  // `namespace_id`; kPrivilegeEscalation naming the first one that is not (`what` says what
+  // was being granted, e.g. "scope", "capability").
+  Status CheckGrant(const Caller& caller, const std::vector<std::string>& grant,
+                    std::string_view namespace_id, std::string_view what) const;
+
+  // The namespaces in which the caller holds `permission`, for filtering listings; std::nullopt
+  // means every namespace (a superuser's unbound credential).
+  std::optional<std::vector<std::string>> NamespacesWith(const Caller& caller,
+                                                         std::string_view permission) const;
+
+ private:
+  // The namespaces whose capabilities count for `permission` in `namespace_id`.
+  std::vector<std::string> Sources(const Caller& caller, std::string_view permission,
+                                   std::string_view namespace_id) const;
+
+  const index::KeyIndex& index_;
 };
 
 // Turns a presented credential into a Caller using the verification index only.

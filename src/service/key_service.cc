@@ -2,6 +2,7 @@
 
 #include "crypto/key_format.h"
 #include "domain/permission.h"
+#include "service/audit.h"
 #include "service/validation.h"
 
 namespace latchkey::service {
@@ -73,37 +74,124 @@ Status KeyService::Validate(const CreateKeyInput& input) const {
   return Status::Ok();
 }
 
-Result<CreatedKey> KeyService::Create(const Caller& caller, CreateKeyInput input) {
-  LK_RETURN_IF_ERROR(Validate(input));
-  if (input.scopes) {
-    LK_ASSIGN_OR_RETURN(input.scopes, domain::NormalizeScopes(*input.scopes, "scopes"));
+Status KeyService::AuthorizeOn(const Caller& caller, std::string_view permission,
+                               const ApiKey& key) const {
+  if (key.owner_id == caller.principal_id && caller.key_type == KeyType::kPersonal) {
+    return Status::Ok();  // with your personal token, your own keys are yours to manage
   }
-  std::string owner_id = input.owner.value_or(caller.principal_id);
-  LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "keys:create", input.namespace_id.value_or("")));
-  CreatedKey created;
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
-    auto owner = tx.GetPrincipal(owner_id);
-    if (!owner.ok()) return InvalidField("owner", "no principal " + owner_id.substr(0, 64));
-    if (input.type == KeyType::kPersonal && owner->kind != domain::PrincipalKind::kUser) {
-      return InvalidField("type", "personal access tokens belong to users, not service accounts");
-    }
-    if (input.namespace_id) {
-      auto ns = tx.GetNamespace(*input.namespace_id);
-      if (!ns.ok())
-        return InvalidField("namespace", "no namespace " + input.namespace_id->substr(0, 64));
-      if (!input.prefix && !ns->settings.default_key_prefix.empty()) {
-        input.prefix = ns->settings.default_key_prefix;
+  return ctx_.policy.Authorize(caller, permission, NamespaceOf(key));
+}
+
+Status KeyService::CheckScopes(const Caller& caller, const std::vector<std::string>& scopes,
+                               KeyType type, const std::string& owner_id,
+                               std::string_view namespace_id) const {
+  if (type == KeyType::kPersonal) {
+    // A personal token reaches every namespace: it may not hold more than the one creating it.
+    for (const auto& scope : scopes) {
+      if (!domain::AnyGrants(caller.key_scopes, scope)) {
+        return PrivilegeEscalation("cannot grant scope '" + scope +
+                                   "': it is beyond the scopes of the credential you are using");
       }
     }
-    created = NewKey(ctx_, input, owner_id, caller.principal_id);
-    return tx.InsertKey(created.key);
-  }));
-  ctx_.index.PutKey(created.key);
+    return Status::Ok();
+  }
+  // `*` grants whatever the owner holds in the namespace; anything else grants itself.
+  std::vector<std::string> grant;
+  for (const auto& scope : scopes) {
+    if (scope != "*") {
+      grant.push_back(scope);
+      continue;
+    }
+    auto owner = ctx_.index.FindPrincipal(owner_id);
+    if (!owner || owner->superuser) {
+      grant.push_back("*");
+    } else if (const auto* caps = owner->capabilities->In(namespace_id)) {
+      grant.insert(grant.end(), caps->begin(), caps->end());
+    }
+  }
+  return ctx_.policy.CheckGrant(caller, grant, namespace_id, "scope");
+}
+
+Result<CreatedKey> KeyService::Create(const Caller& caller, CreateKeyInput input) {
+  std::vector<CreateKeyInput> inputs;
+  inputs.push_back(std::move(input));
+  LK_ASSIGN_OR_RETURN(std::vector<CreatedKey> created, CreateAll(caller, std::move(inputs)));
+  return std::move(created.front());
+}
+
+Result<std::vector<CreatedKey>> KeyService::CreateAll(const Caller& caller,
+                                                      std::vector<CreateKeyInput> inputs) {
+  for (auto& input : inputs) {
+    LK_RETURN_IF_ERROR(Validate(input));
+    if (input.scopes) {
+      LK_ASSIGN_OR_RETURN(input.scopes, domain::NormalizeScopes(*input.scopes, "scopes"));
+    }
+  }
+  std::vector<CreatedKey> created;
+  domain::AuditEvent refused;
+  Status status = ctx_.store.Write([&](store::Transaction& tx) -> Status {
+    created.clear();
+    for (auto& input : inputs) {
+      domain::AuditEvent event = audit_.Begin(caller, "keys.create");
+      Status s = CreateIn(tx, caller, input, created.emplace_back(), event);
+      if (!s.ok()) {
+        refused = std::move(event);
+        return s;
+      }
+      LK_RETURN_IF_ERROR(AppendAuditEvent(tx, event));
+    }
+    return Status::Ok();
+  });
+  if (IsAuditedDenial(status)) {
+    audit_.Denied(caller, "keys.create", refused.target, refused.namespace_id, status);
+  }
+  LK_RETURN_IF_ERROR(status);
+  std::vector<ApiKey> keys;
+  for (const auto& c : created) keys.push_back(c.key);
+  ctx_.index.PutKeys(keys);
   return created;
 }
 
+Status KeyService::CreateIn(store::Transaction& tx, const Caller& caller, CreateKeyInput& input,
+                            CreatedKey& created, domain::AuditEvent& event) {
+  std::string owner_id = input.owner.value_or(caller.principal_id);
+  KeyType type = input.type.value_or(KeyType::kStandard);
+  std::string namespace_id = input.namespace_id.value_or("");
+  event.namespace_id = namespace_id;
+  if (type == KeyType::kPersonal) {
+    if (caller.key_type == KeyType::kManagement) {
+      return PermissionDenied("a management key cannot create personal access tokens");
+    }
+    if (owner_id != caller.principal_id && !caller.superuser) {
+      return PermissionDenied("only its owner or a superuser can create a personal access token");
+    }
+  } else {
+    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "keys:create", namespace_id));
+  }
+  LK_RETURN_IF_ERROR(CheckScopes(caller, input.scopes.value_or(std::vector<std::string>{"*"}), type,
+                                 owner_id, namespace_id));
+  auto owner = tx.GetPrincipal(owner_id);
+  if (!owner.ok()) return InvalidField("owner", "no principal " + owner_id.substr(0, 64));
+  if (type == KeyType::kPersonal && owner->kind != domain::PrincipalKind::kUser) {
+    return InvalidField("type", "personal access tokens belong to users, not service accounts");
+  }
+  if (input.namespace_id) {
+    auto ns = tx.GetNamespace(*input.namespace_id);
+    if (!ns.ok()) {
+      return InvalidField("namespace", "no namespace " + input.namespace_id->substr(0, 64));
+    }
+    if (!input.prefix && !ns->settings.default_key_prefix.empty()) {
+      input.prefix = ns->settings.default_key_prefix;
+    }
+  }
+  created = NewKey(ctx_, input, owner_id, caller.principal_id);
+  event.target = created.key.id;
+  event.details_json = AuditDetail("name", created.key.name);
+  return tx.InsertKey(created.key);
+}
+
 Status KeyService::CheckReadable(const Caller& caller, const ApiKey& key) const {
-  if (!ctx_.policy.Authorize(caller, "keys:read", NamespaceOf(key)).ok()) {
+  if (!AuthorizeOn(caller, "keys:read", key).ok()) {
     return KeyNotFound(key.id);
   }
   return Status::Ok();
@@ -130,10 +218,17 @@ Result<ApiKey> KeyService::Self(const Caller& caller) {
 
 Result<store::Page<ApiKey>> KeyService::List(const Caller& caller, store::KeyFilter filter,
                                              const store::PageRequest& page) {
-  if (caller.key_type == KeyType::kManagement && !filter.namespace_id) {
-    filter.namespace_id = caller.key_namespace;  // a management key sees its namespace only
+  if (filter.namespace_id) {
+    Status allowed = ctx_.policy.Authorize(caller, "keys:read", *filter.namespace_id);
+    if (!allowed.ok()) {
+      audit_.Denied(caller, "keys.list", "", *filter.namespace_id, allowed);
+      return allowed;
+    }
+  } else if (filter.owner_id == caller.principal_id && caller.key_type != KeyType::kManagement) {
+    // Your own keys, wherever they are.
+  } else if (auto visible = ctx_.policy.NamespacesWith(caller, "keys:read")) {
+    filter.namespace_ids = std::move(*visible);
   }
-  LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "keys:read", filter.namespace_id.value_or("")));
   store::Page<ApiKey> result;
   LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
     LK_ASSIGN_OR_RETURN(result, tx.ListKeys(filter, page));
@@ -155,10 +250,16 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
     return InvalidField("meta", "meta is larger than 16 KiB");
   }
   ApiKey key;
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
+  LK_RETURN_IF_ERROR(audit_.Write(caller, "keys.update", [&](auto& tx, auto& event) -> Status {
+    event.target = id;
     LK_ASSIGN_OR_RETURN(key, LoadKey(tx, id));
     LK_RETURN_IF_ERROR(CheckReadable(caller, key));
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "keys:update", NamespaceOf(key)));
+    event.namespace_id = NamespaceOf(key);
+    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:update", key));
+    if (input.scopes) {
+      LK_RETURN_IF_ERROR(
+          CheckScopes(caller, *input.scopes, key.type, key.owner_id, NamespaceOf(key)));
+    }
     if (input.name) key.name = *input.name;
     if (input.description) key.description = *input.description;
     if (input.scopes) key.scopes = *input.scopes;
@@ -173,11 +274,16 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
 Result<ApiKey> KeyService::Apply(const Caller& caller, const std::string& id, KeyAction action) {
   ApiKey key;
   bool changed = false;
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
+  std::string_view action_name = action == KeyAction::kRevoke    ? "keys.revoke"
+                                 : action == KeyAction::kDisable ? "keys.disable"
+                                                                 : "keys.enable";
+  LK_RETURN_IF_ERROR(audit_.Write(caller, action_name, [&](auto& tx, auto& event) -> Status {
+    event.target = id;
     LK_ASSIGN_OR_RETURN(key, LoadKey(tx, id));
     LK_RETURN_IF_ERROR(CheckReadable(caller, key));
+    event.namespace_id = NamespaceOf(key);
     std::string_view permission = action == KeyAction::kRevoke ? "keys:revoke" : "keys:update";
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, permission, NamespaceOf(key)));
+    LK_RETURN_IF_ERROR(AuthorizeOn(caller, permission, key));
     if (key.status == KeyStatus::kRevoked) {
       if (action == KeyAction::kRevoke) return Status::Ok();  // revoking twice is a no-op
       return Conflict("the key is revoked; a revoked key cannot be enabled or disabled");
@@ -204,10 +310,12 @@ Result<ApiKey> KeyService::Apply(const Caller& caller, const std::string& id, Ke
 }
 
 Status KeyService::Delete(const Caller& caller, const std::string& id) {
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
+  LK_RETURN_IF_ERROR(audit_.Write(caller, "keys.delete", [&](auto& tx, auto& event) -> Status {
+    event.target = id;
     LK_ASSIGN_OR_RETURN(ApiKey key, LoadKey(tx, id));
     LK_RETURN_IF_ERROR(CheckReadable(caller, key));
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "keys:delete", NamespaceOf(key)));
+    event.namespace_id = NamespaceOf(key);
+    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:delete", key));
     return tx.DeleteKey(id);
   }));
   ctx_.index.EraseKeys({id});

@@ -1,14 +1,16 @@
 #pragma once
 // KeyService: the API key lifecycle of DESIGN §3 — create, read, list, update, disable/enable,
 // revoke, delete. Every call authorizes the caller, validates its input, writes one store
-// transaction and, once it has committed, publishes the change to the KeyIndex before
-// returning: a disabled, revoked or deleted key is refused by verification from then on.
+// transaction (the change and its audit event) and, once it has committed, publishes the change
+// to the KeyIndex before returning: a disabled, revoked or deleted key is refused by
+// verification from then on. No key is given scopes beyond its creator's (DESIGN §4.2).
 // Thread-safety: calls are made from the single management thread.
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "service/audit.h"
 #include "service/context.h"
 
 namespace latchkey::service {
@@ -41,9 +43,12 @@ enum class KeyAction { kDisable, kEnable, kRevoke };
 
 class KeyService {
  public:
-  explicit KeyService(const ServiceContext& ctx) : ctx_(ctx) {}
+  explicit KeyService(const ServiceContext& ctx) : ctx_(ctx), audit_(ctx) {}
 
   Result<CreatedKey> Create(const Caller& caller, CreateKeyInput input);
+  // Creates every key or none, in one transaction (the compatibility route's batches).
+  Result<std::vector<CreatedKey>> CreateAll(const Caller& caller,
+                                            std::vector<CreateKeyInput> inputs);
   Result<domain::ApiKey> Get(const Caller& caller, const std::string& id);
   // The credential the caller presented: always visible to its holder.
   Result<domain::ApiKey> Self(const Caller& caller);
@@ -61,9 +66,21 @@ class KeyService {
 
  private:
   Status Validate(const CreateKeyInput& input) const;
+  Status CreateIn(store::Transaction& tx, const Caller& caller, CreateKeyInput& input,
+                  CreatedKey& created, domain::AuditEvent& event);
   Status CheckReadable(const Caller& caller, const domain::ApiKey& key) const;
+  // Management permission `permission` on `key`. The owner's personal token may always manage
+  // the owner's keys (scope changes are still bounded by CheckScopes).
+  Status AuthorizeOn(const Caller& caller, std::string_view permission,
+                     const domain::ApiKey& key) const;
+  // No escalation (DESIGN §4.2): kPrivilegeEscalation when `scopes` on a key of `type` owned by
+  // `owner_id` in `namespace_id` would grant more than the caller holds there.
+  Status CheckScopes(const Caller& caller, const std::vector<std::string>& scopes,
+                     domain::KeyType type, const std::string& owner_id,
+                     std::string_view namespace_id) const;
 
   const ServiceContext& ctx_;
+  AuditLog audit_;
 };
 
 }  // namespace latchkey::service

@@ -1,6 +1,7 @@
 #include "service/namespace_service.h"
 
 #include "crypto/key_format.h"
+#include "service/audit.h"
 #include "service/validation.h"
 
 namespace latchkey::service {
@@ -31,8 +32,6 @@ Result<Namespace> NamespaceService::Create(const Caller& caller,
                                            const CreateNamespaceInput& input) {
   LK_RETURN_IF_ERROR(CheckName("name", input.name));
   if (input.settings) LK_RETURN_IF_ERROR(CheckNamespaceSettings(*input.settings));
-  LK_RETURN_IF_ERROR(
-      ctx_.policy.Authorize(caller, "namespaces:write", input.parent_id.value_or("")));
   Namespace ns;
   ns.id = crypto::NewId("ns", ctx_.random);
   ns.name = input.name;
@@ -40,12 +39,19 @@ Result<Namespace> NamespaceService::Create(const Caller& caller,
   ns.parent_id = input.parent_id;
   ns.settings = input.settings.value_or(domain::NamespaceSettings{});
   ns.created_at = ns.updated_at = ctx_.clock.NowMillis();
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
-    if (ns.parent_id && !tx.GetNamespace(*ns.parent_id).ok()) {
-      return InvalidField("parent_id", "no namespace " + ns.parent_id->substr(0, 64));
-    }
-    return tx.InsertNamespace(ns);
-  }));
+  LK_RETURN_IF_ERROR(
+      audit_.Write(caller, "namespaces.create", [&](auto& tx, auto& event) -> Status {
+        event.namespace_id = input.parent_id.value_or("");
+        LK_RETURN_IF_ERROR(
+            ctx_.policy.Authorize(caller, "namespaces:write", input.parent_id.value_or("")));
+        if (ns.parent_id && !tx.GetNamespace(*ns.parent_id).ok()) {
+          return InvalidField("parent_id", "no namespace " + ns.parent_id->substr(0, 64));
+        }
+        event.target = ns.id;
+        event.details_json = AuditDetail("name", ns.name);
+        return tx.InsertNamespace(ns);
+      }));
+  ctx_.index.PutNamespace(ns);
   return ns;
 }
 
@@ -64,17 +70,18 @@ Result<Namespace> NamespaceService::Get(const Caller& caller, const std::string&
 Result<store::Page<Namespace>> NamespaceService::List(const Caller& caller,
                                                       const store::NamespaceFilter& filter,
                                                       const store::PageRequest& page) {
-  // A namespace-bound key lists its own namespace only (DESIGN §4.4).
-  if (caller.key_type == domain::KeyType::kManagement) {
-    store::Page<Namespace> own;
-    auto ns = Get(caller, caller.key_namespace);
-    if (ns.ok()) own.items.push_back(std::move(ns).value());
-    return own;
+  store::NamespaceFilter scoped = filter;
+  if (auto visible = ctx_.policy.NamespacesWith(caller, "namespaces:read")) {
+    // A namespace-bound key lists its own namespace only (DESIGN §4.4); an application key
+    // lists its workspaces and user groups when asked for the children of its application.
+    if (caller.key_type == domain::KeyType::kManagement && !filter.parent_id) {
+      std::erase_if(*visible, [&](const std::string& id) { return id != caller.key_namespace; });
+    }
+    scoped.ids = std::move(*visible);
   }
-  LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:read", ""));
   store::Page<Namespace> result;
   LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
-    LK_ASSIGN_OR_RETURN(result, tx.ListNamespaces(filter, page));
+    LK_ASSIGN_OR_RETURN(result, tx.ListNamespaces(scoped, page));
     return Status::Ok();
   }));
   return result;
@@ -84,32 +91,40 @@ Result<Namespace> NamespaceService::Update(const Caller& caller, const std::stri
                                            const UpdateNamespaceInput& input) {
   if (input.name) LK_RETURN_IF_ERROR(CheckName("name", *input.name));
   Namespace ns;
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
-    LK_ASSIGN_OR_RETURN(ns, LoadNamespace(tx, id));
-    if (!ctx_.policy.Authorize(caller, "namespaces:read", ns.id).ok()) {
-      return NotFound("no namespace " + id.substr(0, 64));
-    }
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:write", ns.id));
-    if (input.name) ns.name = *input.name;
-    if (input.app_domains) ns.settings.app_domains = *input.app_domains;
-    if (input.default_key_prefix) ns.settings.default_key_prefix = *input.default_key_prefix;
-    LK_RETURN_IF_ERROR(CheckNamespaceSettings(ns.settings));
-    ns.updated_at = ctx_.clock.NowMillis();
-    return tx.UpdateNamespace(ns);
-  }));
+  LK_RETURN_IF_ERROR(
+      audit_.Write(caller, "namespaces.update", [&](auto& tx, auto& event) -> Status {
+        event.target = id;
+        LK_ASSIGN_OR_RETURN(ns, LoadNamespace(tx, id));
+        if (!ctx_.policy.Authorize(caller, "namespaces:read", ns.id).ok()) {
+          return NotFound("no namespace " + id.substr(0, 64));
+        }
+        event.namespace_id = ns.id;
+        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:write", ns.id));
+        if (input.name) ns.name = *input.name;
+        if (input.app_domains) ns.settings.app_domains = *input.app_domains;
+        if (input.default_key_prefix) ns.settings.default_key_prefix = *input.default_key_prefix;
+        LK_RETURN_IF_ERROR(CheckNamespaceSettings(ns.settings));
+        ns.updated_at = ctx_.clock.NowMillis();
+        return tx.UpdateNamespace(ns);
+      }));
+  ctx_.index.PutNamespace(ns);
   return ns;
 }
 
 Status NamespaceService::Delete(const Caller& caller, const std::string& id) {
-  return ctx_.store.Write([&](store::Transaction& tx) -> Status {
-    LK_ASSIGN_OR_RETURN(Namespace ns, LoadNamespace(tx, id));
-    if (!ctx_.policy.Authorize(caller, "namespaces:read", ns.id).ok()) {
-      return NotFound("no namespace " + id.substr(0, 64));
-    }
-    LK_RETURN_IF_ERROR(
-        ctx_.policy.Authorize(caller, "namespaces:write", ns.parent_id.value_or(ns.id)));
-    return tx.DeleteNamespace(id);
-  });
+  LK_RETURN_IF_ERROR(
+      audit_.Write(caller, "namespaces.delete", [&](auto& tx, auto& event) -> Status {
+        event.target = id;
+        LK_ASSIGN_OR_RETURN(Namespace ns, LoadNamespace(tx, id));
+        if (!ctx_.policy.Authorize(caller, "namespaces:read", ns.id).ok()) {
+          return NotFound("no namespace " + id.substr(0, 64));
+        }
+        event.namespace_id = ns.id;
+        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "namespaces:write", ns.id));
+        return tx.DeleteNamespace(id);
+      }));
+  ctx_.index.EraseNamespace(id);
+  return Status::Ok();
 }
 
 }  // namespace latchkey::service

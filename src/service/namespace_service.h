@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "service/audit.h"
 #include "service/context.h"
 
 namespace latchkey::service {
@@ -27,7 +28,7 @@ struct UpdateNamespaceInput {
 
 class NamespaceService {
  public:
-  explicit NamespaceService(const ServiceContext& ctx) : ctx_(ctx) {}
+  explicit NamespaceService(const ServiceContext& ctx) : ctx_(ctx), audit_(ctx) {}
 
   Result<domain::Namespace> Create(const Caller& caller, const CreateNamespaceInput& input);
   Result<domain::Namespace> Get(const Caller& caller, const std::string& id);
@@ -40,6 +41,7 @@ class NamespaceService {
 
  private:
   const ServiceContext& ctx_;
+  AuditLog audit_;
 };
 
 // Checks settings: app domains are host names, the key prefix is empty or a valid prefix.

@@ -1,6 +1,7 @@
 #include "service/principal_service.h"
 
 #include "crypto/key_format.h"
+#include "service/audit.h"
 #include "service/validation.h"
 
 namespace latchkey::service {
@@ -37,27 +38,33 @@ Result<CreatedPrincipal> PrincipalService::Create(const Caller& caller,
   LK_RETURN_IF_ERROR(CheckName("name", input.name));
   if (input.email) LK_RETURN_IF_ERROR(CheckEmail("email", *input.email));
   CreatedPrincipal created;
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
-    if (!input.namespace_id) {
-      LK_ASSIGN_OR_RETURN(input.namespace_id, tx.GetSetting(std::string(kRootNamespaceSetting)));
-    }
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", *input.namespace_id));
-    if (!tx.GetNamespace(*input.namespace_id).ok()) {
-      return InvalidField("namespace", "no namespace " + input.namespace_id->substr(0, 64));
-    }
-    Principal& p = created.principal;
-    p.id = crypto::NewId("pr", ctx_.random);
-    p.name = input.name;
-    p.kind = input.kind;
-    p.email = input.email;
-    p.namespace_id = *input.namespace_id;
-    p.created_at = p.updated_at = ctx_.clock.NowMillis();
-    LK_RETURN_IF_ERROR(tx.InsertPrincipal(p));
-    if (input.kind != domain::PrincipalKind::kUser || !input.default_key) return Status::Ok();
-    CreateKeyInput key_input{.name = std::string(kDefaultKeyName), .namespace_id = p.namespace_id};
-    created.default_key = KeyService::NewKey(ctx_, key_input, p.id, caller.principal_id);
-    return tx.InsertKey(created.default_key->key);
-  }));
+  LK_RETURN_IF_ERROR(
+      audit_.Write(caller, "principals.create", [&](auto& tx, auto& event) -> Status {
+        if (!input.namespace_id) {
+          LK_ASSIGN_OR_RETURN(input.namespace_id,
+                              tx.GetSetting(std::string(kRootNamespaceSetting)));
+        }
+        event.namespace_id = *input.namespace_id;
+        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", *input.namespace_id));
+        if (!tx.GetNamespace(*input.namespace_id).ok()) {
+          return InvalidField("namespace", "no namespace " + input.namespace_id->substr(0, 64));
+        }
+        Principal& p = created.principal;
+        p.id = crypto::NewId("pr", ctx_.random);
+        p.name = input.name;
+        p.kind = input.kind;
+        p.email = input.email;
+        p.namespace_id = *input.namespace_id;
+        p.created_at = p.updated_at = ctx_.clock.NowMillis();
+        event.target = p.id;
+        event.details_json = AuditDetail("name", p.name);
+        LK_RETURN_IF_ERROR(tx.InsertPrincipal(p));
+        if (input.kind != domain::PrincipalKind::kUser || !input.default_key) return Status::Ok();
+        CreateKeyInput key_input{.name = std::string(kDefaultKeyName),
+                                 .namespace_id = p.namespace_id};
+        created.default_key = KeyService::NewKey(ctx_, key_input, p.id, caller.principal_id);
+        return tx.InsertKey(created.default_key->key);
+      }));
   ctx_.index.PutPrincipal(created.principal);
   if (created.default_key) ctx_.index.PutKey(created.default_key->key);
   return created;
@@ -88,11 +95,15 @@ Result<store::Page<Principal>> PrincipalService::List(const Caller& caller,
                                                       const store::PrincipalFilter& filter,
                                                       const store::PageRequest& page) {
   store::PrincipalFilter scoped = filter;
-  if (caller.key_type == domain::KeyType::kManagement && !scoped.namespace_id) {
-    scoped.namespace_id = caller.key_namespace;
+  if (scoped.namespace_id) {
+    Status allowed = ctx_.policy.Authorize(caller, "principals:read", *scoped.namespace_id);
+    if (!allowed.ok()) {
+      audit_.Denied(caller, "principals.list", "", *scoped.namespace_id, allowed);
+      return allowed;
+    }
+  } else if (auto visible = ctx_.policy.NamespacesWith(caller, "principals:read")) {
+    scoped.namespace_ids = std::move(*visible);
   }
-  LK_RETURN_IF_ERROR(
-      ctx_.policy.Authorize(caller, "principals:read", scoped.namespace_id.value_or("")));
   store::Page<Principal> result;
   LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
     LK_ASSIGN_OR_RETURN(result, tx.ListPrincipals(scoped, page));
@@ -109,18 +120,21 @@ Result<Principal> PrincipalService::Update(const Caller& caller, const std::stri
     return Conflict("you cannot disable yourself");
   }
   Principal p;
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
-    LK_ASSIGN_OR_RETURN(p, LoadPrincipal(tx, id));
-    if (!ctx_.policy.Authorize(caller, "principals:read", p.namespace_id).ok()) {
-      return PrincipalNotFound(id);
-    }
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
-    if (input.name) p.name = *input.name;
-    if (input.email) p.email = *input.email;
-    if (input.status) p.status = *input.status;
-    p.updated_at = ctx_.clock.NowMillis();
-    return tx.UpdatePrincipal(p);
-  }));
+  LK_RETURN_IF_ERROR(
+      audit_.Write(caller, "principals.update", [&](auto& tx, auto& event) -> Status {
+        event.target = id;
+        LK_ASSIGN_OR_RETURN(p, LoadPrincipal(tx, id));
+        if (!ctx_.policy.Authorize(caller, "principals:read", p.namespace_id).ok()) {
+          return PrincipalNotFound(id);
+        }
+        event.namespace_id = p.namespace_id;
+        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
+        if (input.name) p.name = *input.name;
+        if (input.email) p.email = *input.email;
+        if (input.status) p.status = *input.status;
+        p.updated_at = ctx_.clock.NowMillis();
+        return tx.UpdatePrincipal(p);
+      }));
   ctx_.index.PutPrincipal(p);
   return p;
 }
@@ -128,16 +142,19 @@ Result<Principal> PrincipalService::Update(const Caller& caller, const std::stri
 Status PrincipalService::Delete(const Caller& caller, const std::string& id) {
   if (id == caller.principal_id) return Conflict("you cannot delete yourself");
   std::vector<std::string> key_ids;
-  LK_RETURN_IF_ERROR(ctx_.store.Write([&](store::Transaction& tx) -> Status {
-    LK_ASSIGN_OR_RETURN(Principal p, LoadPrincipal(tx, id));
-    if (!ctx_.policy.Authorize(caller, "principals:read", p.namespace_id).ok()) {
-      return PrincipalNotFound(id);
-    }
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
-    LK_ASSIGN_OR_RETURN(key_ids, KeyIdsOwnedBy(tx, id));
-    for (const auto& key_id : key_ids) LK_RETURN_IF_ERROR(tx.DeleteKey(key_id));
-    return tx.DeletePrincipal(id);
-  }));
+  LK_RETURN_IF_ERROR(
+      audit_.Write(caller, "principals.delete", [&](auto& tx, auto& event) -> Status {
+        event.target = id;
+        LK_ASSIGN_OR_RETURN(Principal p, LoadPrincipal(tx, id));
+        if (!ctx_.policy.Authorize(caller, "principals:read", p.namespace_id).ok()) {
+          return PrincipalNotFound(id);
+        }
+        event.namespace_id = p.namespace_id;
+        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
+        LK_ASSIGN_OR_RETURN(key_ids, KeyIdsOwnedBy(tx, id));
+        for (const auto& key_id : key_ids) LK_RETURN_IF_ERROR(tx.DeleteKey(key_id));
+        return tx.DeletePrincipal(id);
+      }));
   ctx_.index.EraseKeys(key_ids);
   ctx_.index.ErasePrincipal(id);
   return Status::Ok();

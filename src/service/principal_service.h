@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "service/audit.h"
 #include "service/context.h"
 #include "service/key_service.h"
 
@@ -36,7 +37,7 @@ struct CreatedPrincipal {
 
 class PrincipalService {
  public:
-  explicit PrincipalService(const ServiceContext& ctx) : ctx_(ctx) {}
+  explicit PrincipalService(const ServiceContext& ctx) : ctx_(ctx), audit_(ctx) {}
 
   Result<CreatedPrincipal> Create(const Caller& caller, CreatePrincipalInput input);
   Result<domain::Principal> Get(const Caller& caller, const std::string& id);
@@ -51,6 +52,7 @@ class PrincipalService {
 
  private:
   const ServiceContext& ctx_;
+  AuditLog audit_;
 };
 
 // The setting that names the root organization created at bootstrap.

@@ -1,6 +1,9 @@
 #include "service/verifier.h"
 
+#include <algorithm>
+
 #include "crypto/key_format.h"
+#include "domain/permission.h"
 
 namespace latchkey::service {
 
@@ -18,6 +21,8 @@ std::string_view VerifyCodeName(VerifyCode code) {
       return "DISABLED";
     case VerifyCode::kWrongNamespace:
       return "WRONG_NAMESPACE";
+    case VerifyCode::kInsufficientScope:
+      return "INSUFFICIENT_SCOPE";
     case VerifyCode::kValid:
       return "VALID";
   }
@@ -49,16 +54,61 @@ VerifyResult Verifier::Verify(const VerifyRequest& request) const {
     result.code = VerifyCode::kExpired;
   } else if (key.status == domain::KeyStatus::kDisabled) {
     result.code = VerifyCode::kDisabled;
-  } else if (auto owner = index_.FindPrincipal(key.owner_id);
-             !owner || owner->status != domain::PrincipalStatus::kActive) {
+  } else if (result.owner = index_.FindPrincipal(key.owner_id);
+             !result.owner || result.owner->status != domain::PrincipalStatus::kActive) {
     result.code = VerifyCode::kDisabled;
   } else if (request.namespace_id && key.type != domain::KeyType::kPersonal &&
              *request.namespace_id != key.namespace_id) {
     result.code = VerifyCode::kWrongNamespace;
+  } else if (!std::all_of(request.scopes.begin(), request.scopes.end(), [&](std::string_view s) {
+               return EffectivelyGrants(key, *result.owner, request.namespace_id, s);
+             })) {
+    result.code = VerifyCode::kInsufficientScope;
   } else {
     result.code = VerifyCode::kValid;
   }
   return result;
+}
+
+namespace {
+
+// The owner's capabilities that bound `key`: nullptr means `*` (a superuser).
+const std::vector<std::string>* OwnerCapabilities(const index::KeyEntry& key,
+                                                  const index::PrincipalEntry& owner,
+                                                  std::optional<std::string_view> namespace_id,
+                                                  std::vector<std::string>& storage) {
+  static const std::vector<std::string> kNone;
+  if (owner.superuser) return nullptr;
+  if (key.type != domain::KeyType::kPersonal) {
+    const auto* caps = owner.capabilities->In(key.namespace_id);
+    return caps ? caps : &kNone;
+  }
+  if (namespace_id) {
+    const auto* caps = owner.capabilities->In(*namespace_id);
+    return caps ? caps : &kNone;
+  }
+  storage = owner.capabilities->Anywhere();
+  return &storage;
+}
+
+}  // namespace
+
+std::vector<std::string> EffectiveScopes(const index::KeyEntry& key,
+                                         const index::PrincipalEntry& owner,
+                                         std::optional<std::string_view> namespace_id) {
+  std::vector<std::string> storage;
+  const auto* caps = OwnerCapabilities(key, owner, namespace_id, storage);
+  if (!caps) return *key.scopes;
+  return domain::Intersect(*key.scopes, *caps);
+}
+
+bool EffectivelyGrants(const index::KeyEntry& key, const index::PrincipalEntry& owner,
+                       std::optional<std::string_view> namespace_id, std::string_view permission) {
+  if (!domain::IsValidPermission(permission)) return false;
+  if (!domain::AnyGrants(*key.scopes, permission)) return false;
+  std::vector<std::string> storage;
+  const auto* caps = OwnerCapabilities(key, owner, namespace_id, storage);
+  return !caps || domain::AnyGrants(*caps, permission);
 }
 
 }  // namespace latchkey::service

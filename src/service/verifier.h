@@ -5,8 +5,10 @@
 // Thread-safety: Verify is const and may run on any number of threads at once.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/hmac.h"
 #include "domain/clock.h"
@@ -22,6 +24,7 @@ enum class VerifyCode {
   kExpired,
   kDisabled,
   kWrongNamespace,
+  kInsufficientScope,
   kValid
 };
 std::string_view VerifyCodeName(VerifyCode code);
@@ -32,14 +35,30 @@ struct VerifyRequest {
   // The public key id the caller claims (the user name of HTTP Basic credentials); a key whose
   // id differs is NOT_FOUND.
   std::optional<std::string_view> claimed_id;
+  // Permissions the caller requires; each must be granted by the key's effective scopes.
+  std::span<const std::string_view> scopes;
 };
 
 struct VerifyResult {
   VerifyCode code = VerifyCode::kMalformed;
   std::string_view id_chars;      // the key's 16 id characters (a view into the request's key)
   index::KeyIndex::KeyRef entry;  // set when the key was found and its secret matched
+  index::KeyIndex::PrincipalRef owner;  // set with `entry` when the owner is in the index
   bool valid() const { return code == VerifyCode::kValid; }
 };
+
+// effective(key) = key.scopes ∩ the owner's current capabilities in the key's namespace
+// (DESIGN §4.1); a superuser owner holds `*` everywhere. A personal token is user-wide: its
+// namespace is `namespace_id` when the caller names one, else it reaches the owner's
+// capabilities in every namespace.
+std::vector<std::string> EffectiveScopes(const index::KeyEntry& key,
+                                         const index::PrincipalEntry& owner,
+                                         std::optional<std::string_view> namespace_id);
+
+// True when `permission` is within EffectiveScopes(key, owner, namespace_id), without building
+// the list.
+bool EffectivelyGrants(const index::KeyEntry& key, const index::PrincipalEntry& owner,
+                       std::optional<std::string_view> namespace_id, std::string_view permission);
 
 class Verifier {
  public:

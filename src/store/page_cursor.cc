@@ -28,12 +28,7 @@ std::optional<std::string> HexDecode(std::string_view hex) {
   return out;
 }
 
-Status InvalidCursor() { return InvalidArgument("invalid cursor"); }
-
-}  // namespace
-
-std::string EncodePageCursor(const PageCursor& cursor) {
-  std::string plain = std::to_string(cursor.created_at) + ":" + cursor.id;
+std::string HexEncode(std::string_view plain) {
   std::string out;
   out.reserve(plain.size() * 2);
   for (unsigned char c : plain) {
@@ -43,9 +38,22 @@ std::string EncodePageCursor(const PageCursor& cursor) {
   return out;
 }
 
+// The decoded text of a cursor, or std::nullopt when `text` is not a cursor's hex at all.
+std::optional<std::string> CursorPlainText(std::string_view text) {
+  if (text.empty() || text.size() > kMaxCursorChars) return std::nullopt;
+  return HexDecode(text);
+}
+
+Status InvalidCursor() { return InvalidArgument("invalid cursor"); }
+
+}  // namespace
+
+std::string EncodePageCursor(const PageCursor& cursor) {
+  return HexEncode(std::to_string(cursor.created_at) + ":" + cursor.id);
+}
+
 Result<PageCursor> DecodePageCursor(std::string_view text) {
-  if (text.empty() || text.size() > kMaxCursorChars) return InvalidCursor();
-  std::optional<std::string> plain = HexDecode(text);
+  std::optional<std::string> plain = CursorPlainText(text);
   if (!plain) return InvalidCursor();
   std::size_t colon = plain->find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == plain->size()) {
@@ -58,6 +66,19 @@ Result<PageCursor> DecodePageCursor(std::string_view text) {
   if (ec != std::errc() || end != last) return InvalidCursor();
   cursor.id = plain->substr(colon + 1);
   return cursor;
+}
+
+std::string EncodeSeqCursor(std::int64_t seq) { return HexEncode(std::to_string(seq)); }
+
+Result<std::int64_t> DecodeSeqCursor(std::string_view text) {
+  std::optional<std::string> plain = CursorPlainText(text);
+  if (!plain) return InvalidCursor();
+  std::int64_t seq = 0;
+  const char* first = plain->data();
+  const char* last = first + plain->size();
+  auto [end, ec] = std::from_chars(first, last, seq);
+  if (ec != std::errc() || end != last) return InvalidCursor();
+  return seq;
 }
 
 }  // namespace latchkey::store

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace latchkey::store {
 namespace {
 
@@ -42,6 +44,43 @@ TEST(PageCursor, RejectsWhatEncodeCannotProduce) {
     EXPECT_EQ(decoded.status().code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(decoded.status().message(), "invalid cursor");
   }
+}
+
+TEST(SeqCursor, RoundTrips) {
+  const std::int64_t seqs[] = {0, 1, 42, -7, INT64_MAX, INT64_MIN};
+  for (std::int64_t seq : seqs) {
+    std::string encoded = EncodeSeqCursor(seq);
+    EXPECT_EQ(encoded.find_first_not_of("0123456789abcdef"), std::string::npos) << encoded;
+    Result<std::int64_t> decoded = DecodeSeqCursor(encoded);
+    ASSERT_TRUE(decoded.ok()) << encoded;
+    EXPECT_EQ(*decoded, seq);
+  }
+}
+
+TEST(SeqCursor, RejectsWhatEncodeCannotProduce) {
+  const std::string bad[] = {
+      "",
+      "3",                                         // odd length
+      "zz",                                        // not hex
+      "3A",                                        // upper case
+      "2b31",                                      // "+1"
+      "3178",                                      // "1x"
+      "3a",                                        // ":"
+      "2031",                                      // " 1"
+      "3939393939393939393939393939393939393939",  // overflows int64
+      std::string(514, '3'),
+  };
+  for (const std::string& text : bad) {
+    Result<std::int64_t> decoded = DecodeSeqCursor(text);
+    ASSERT_FALSE(decoded.ok()) << text;
+    EXPECT_EQ(decoded.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(decoded.status().message(), "invalid cursor");
+  }
+}
+
+TEST(SeqCursor, DoesNotDecodeAsAPageCursorOrTheOtherWayRound) {
+  EXPECT_FALSE(DecodePageCursor(EncodeSeqCursor(12)).ok());
+  EXPECT_FALSE(DecodeSeqCursor(EncodePageCursor({.created_at = 12, .id = "x"})).ok());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
-// Store: durable storage of namespaces, principals and API keys (DESIGN §7). One interface,
+// Store: durable storage of namespaces, principals, API keys, groups and the audit log
+// (DESIGN §7). One interface,
 // several backends (sqlite/ now, postgres/ later); store/store_contract_test.h is the test
 // suite every backend must pass.
 //
@@ -44,22 +45,47 @@ struct PageRequest {
 struct NamespaceFilter {
   std::optional<std::string> parent_id;
   std::optional<domain::NamespaceKind> kind;
+  std::optional<std::vector<std::string>> ids;  // only these namespaces; empty matches nothing
 };
 
 struct PrincipalFilter {
-  std::optional<std::string> namespace_id;
+  std::optional<std::string> namespace_id;                // home namespace
+  std::optional<std::vector<std::string>> namespace_ids;  // home namespace among these
   std::optional<domain::PrincipalKind> kind;
   std::optional<domain::PrincipalStatus> status;
 };
 
+// `namespace_ids` (in every filter that has it) restricts a listing to rows in those
+// namespaces: the namespaces a caller may read. An empty list matches nothing.
 struct KeyFilter {
   std::optional<std::string> namespace_id;
+  std::optional<std::vector<std::string>> namespace_ids;
   std::optional<std::string> owner_id;
   std::optional<domain::KeyStatus> status;
   std::optional<domain::KeyType> type;
 };
 
-// Listings are ordered by (created_at, id) ascending: stable across pages and inserts.
+struct GroupFilter {
+  std::optional<std::string> namespace_id;
+  std::optional<std::vector<std::string>> namespace_ids;
+  std::optional<std::string> member_id;  // groups that have this principal as a member
+};
+
+// Audit events are listed by seq, ascending; the filters are ANDed.
+struct AuditFilter {
+  std::optional<std::string> namespace_id;
+  // Events in these namespaces; with `include_unscoped`, also events with no namespace.
+  std::optional<std::vector<std::string>> namespace_ids;
+  bool include_unscoped = true;
+  std::optional<std::string> actor;   // actor_principal or actor_key equals this
+  std::optional<std::string> target;
+  std::optional<std::string> action;  // exact, or a prefix when it ends with '.' ("keys.")
+  std::optional<domain::UnixMillis> since;  // time >= since
+  std::optional<domain::UnixMillis> until;  // time < until
+};
+
+// Listings are ordered by (created_at, id) ascending: stable across pages and inserts
+// (audit events: by seq).
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -90,6 +116,28 @@ class Transaction {
                                                 const PageRequest& page) = 0;
   virtual Result<std::int64_t> CountKeys(const KeyFilter& filter) = 0;
 
+  // Groups. Unique: id; (namespace_id, name). The members are stored with the group:
+  // InsertGroup and UpdateGroup write `members` as given (every id must name a principal, else
+  // kConflict); GetGroup and ListGroups return them sorted. UpdateGroup replaces every field
+  // but id, namespace_id and created_at. DeleteGroup removes its memberships.
+  // DeletePrincipal removes the principal's memberships; DeleteNamespace of a namespace that
+  // still has groups is kConflict.
+  virtual Status InsertGroup(const domain::Group& group) = 0;
+  virtual Status UpdateGroup(const domain::Group& group) = 0;  // kNotFound
+  virtual Status DeleteGroup(const std::string& id) = 0;       // kNotFound
+  virtual Result<domain::Group> GetGroup(const std::string& id) = 0;
+  virtual Result<Page<domain::Group>> ListGroups(const GroupFilter& filter,
+                                                 const PageRequest& page) = 0;
+
+  // The audit chain. AppendAuditEvent stores the event as given (the caller computed seq and
+  // the hashes from LastAuditEvent in the same transaction); a seq that exists is kConflict.
+  // LastAuditEvent: the event with the highest seq, or std::nullopt when there is none.
+  // There is no update or delete.
+  virtual Status AppendAuditEvent(const domain::AuditEvent& event) = 0;
+  virtual Result<std::optional<domain::AuditEvent>> LastAuditEvent() = 0;
+  virtual Result<Page<domain::AuditEvent>> ListAuditEvents(const AuditFilter& filter,
+                                                           const PageRequest& page) = 0;
+
   // Small settings such as "initialized_at". GetSetting: kNotFound when absent.
   virtual Status PutSetting(const std::string& name, const std::string& value) = 0;
   virtual Result<std::string> GetSetting(const std::string& name) = 0;
@@ -105,6 +153,9 @@ class Store {
   // particular order, in one read snapshot. Stops and returns the first non-OK callback status.
   virtual Status ForEachPrincipal(const std::function<Status(const domain::Principal&)>& fn) = 0;
   virtual Status ForEachKey(const std::function<Status(const domain::ApiKey&)>& fn) = 0;
+  virtual Status ForEachGroup(const std::function<Status(const domain::Group&)>& fn) = 0;
+  // Every audit event in seq order, in one read snapshot (for checking the chain).
+  virtual Status ForEachAuditEvent(const std::function<Status(const domain::AuditEvent&)>& fn) = 0;
 };
 
 }  // namespace latchkey::store

@@ -4,15 +4,20 @@
 #include "store/store_contract_test.h"
 
 #include <algorithm>
+#include <numeric>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace latchkey::store {
 namespace {
 
 using domain::ApiKey;
+using domain::AuditEvent;
+using domain::Group;
 using domain::Namespace;
 using domain::Principal;
 using ::testing::HasSubstr;
@@ -94,6 +99,38 @@ ApiKey MakeFullKey(const std::string& id, const std::string& owner_id,
   return key;
 }
 
+Group MakeGroup(const std::string& id, const std::string& name, const std::string& namespace_id,
+                std::vector<std::string> members = {}, domain::UnixMillis created_at = 1000) {
+  Group group;
+  group.id = id;
+  group.namespace_id = namespace_id;
+  group.name = name;
+  group.capabilities = {"keys:read"};
+  group.members = std::move(members);
+  group.created_at = created_at;
+  group.updated_at = created_at;
+  return group;
+}
+
+// An event with every string field set; `time` defaults to follow `seq`.
+AuditEvent MakeEvent(std::int64_t seq, const std::string& action = "keys.create",
+                     const std::string& namespace_id = "ns_a") {
+  AuditEvent event;
+  event.seq = seq;
+  event.time = 1'700'000'000'000 + seq;
+  event.actor_principal = "pr_a";
+  event.actor_key = "key_actor";
+  event.action = action;
+  event.target = "key_" + std::to_string(seq);
+  event.namespace_id = namespace_id;
+  event.request_id = "req-" + std::to_string(seq);
+  event.source_ip = "203.0.113.7";
+  event.details_json = R"({"name":"ci"})";
+  event.prev_hash = std::string(64, '0');
+  event.hash = std::string(63, 'a') + std::to_string(seq % 10);
+  return event;
+}
+
 // --- Helpers ---
 
 KeyFilter KeyFilterOf(std::optional<std::string> namespace_id, std::optional<std::string> owner_id,
@@ -153,6 +190,19 @@ Status InsertKeys(Store& store, const std::vector<ApiKey>& keys) {
   });
 }
 
+Status Insert(Store& store, const Group& group) {
+  return store.Write([&](Transaction& tx) { return tx.InsertGroup(group); });
+}
+Status Append(Store& store, const AuditEvent& event) {
+  return store.Write([&](Transaction& tx) { return tx.AppendAuditEvent(event); });
+}
+Status AppendAll(Store& store, const std::vector<AuditEvent>& events) {
+  return store.Write([&](Transaction& tx) -> Status {
+    for (const AuditEvent& event : events) LK_RETURN_IF_ERROR(tx.AppendAuditEvent(event));
+    return Status::Ok();
+  });
+}
+
 Result<Namespace> GetNamespace(Store& store, const std::string& id) {
   return ReadValue<Namespace>(store, [&](Transaction& tx) { return tx.GetNamespace(id); });
 }
@@ -161,6 +211,13 @@ Result<Principal> GetPrincipal(Store& store, const std::string& id) {
 }
 Result<ApiKey> GetKey(Store& store, const std::string& id) {
   return ReadValue<ApiKey>(store, [&](Transaction& tx) { return tx.GetKey(id); });
+}
+Result<Group> GetGroup(Store& store, const std::string& id) {
+  return ReadValue<Group>(store, [&](Transaction& tx) { return tx.GetGroup(id); });
+}
+Result<std::optional<AuditEvent>> LastAuditEvent(Store& store) {
+  return ReadValue<std::optional<AuditEvent>>(store,
+                                              [](Transaction& tx) { return tx.LastAuditEvent(); });
 }
 
 // Two organizations, "ns_a" and "ns_b", and a user in each, "pr_a" (alice) and "pr_b" (bob).
@@ -209,6 +266,32 @@ Result<std::vector<ApiKey>> ListAllKeys(Store& store, const KeyFilter& filter, i
   return ListAll<ApiKey>(
       store, [&](Transaction& tx, const PageRequest& page) { return tx.ListKeys(filter, page); },
       limit, page_sizes);
+}
+
+Result<std::vector<Group>> ListAllGroups(Store& store, const GroupFilter& filter, int limit) {
+  return ListAll<Group>(
+      store, [&](Transaction& tx, const PageRequest& page) { return tx.ListGroups(filter, page); },
+      limit);
+}
+
+Result<std::vector<AuditEvent>> ListAllAuditEvents(Store& store, const AuditFilter& filter,
+                                                   int limit,
+                                                   std::vector<std::size_t>* page_sizes = nullptr) {
+  return ListAll<AuditEvent>(
+      store,
+      [&](Transaction& tx, const PageRequest& page) { return tx.ListAuditEvents(filter, page); },
+      limit, page_sizes);
+}
+
+std::vector<std::int64_t> SeqsOf(const std::vector<AuditEvent>& events) {
+  std::vector<std::int64_t> seqs;
+  seqs.reserve(events.size());
+  for (const AuditEvent& event : events) seqs.push_back(event.seq);
+  return seqs;
+}
+
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
 }
 
 template <typename T>
@@ -543,6 +626,406 @@ TEST_P(StoreContractTest, DeleteKey) {
   EXPECT_THAT(Insert(store(), MakeKey("key_2", "k", "pr_a", "ns_a")), IsOk());
 }
 
+// --- Groups ---
+
+// SeedOwners plus two more principals without keys, "pr_c" (carol) and "pr_d" (dave), and an
+// organization "ns_c".
+Status SeedMembers(Store& store) {
+  LK_RETURN_IF_ERROR(SeedOwners(store));
+  return store.Write([](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.InsertNamespace(MakeNamespace("ns_c", "org-c")));
+    LK_RETURN_IF_ERROR(tx.InsertPrincipal(MakePrincipal("pr_c", "carol", "ns_a")));
+    return tx.InsertPrincipal(MakePrincipal("pr_d", "dave", ""));
+  });
+}
+
+TEST_P(StoreContractTest, GroupRoundTripsEveryFieldWithMembersSorted) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  Group group = MakeGroup("grp_1", "Ops 🛠 Ünïcödé", "ns_a", {"pr_d", "pr_a", "pr_c"}, 1234);
+  group.description = "on call: \"quoted\", back\\slash, newline\n, 日本語";
+  group.capabilities = {"keys:write", "groups:read", "*"};  // stored as given, not sorted
+  group.updated_at = 5678;
+  ASSERT_THAT(Insert(store(), group), IsOk());
+
+  Result<Group> got = GetGroup(store(), "grp_1");
+  ASSERT_THAT(got.status(), IsOk());
+  Group expected = group;
+  expected.members = {"pr_a", "pr_c", "pr_d"};
+  EXPECT_EQ(*got, expected);
+
+  Group empty = MakeGroup("grp_2", "empty", "ns_b");
+  empty.capabilities = {};
+  empty.description = "";
+  ASSERT_THAT(Insert(store(), empty), IsOk());
+  EXPECT_EQ(GetGroup(store(), "grp_2").value(), empty);
+}
+
+TEST_P(StoreContractTest, GetMissingGroupIsNotFound) {
+  EXPECT_THAT(GetGroup(store(), "grp_missing").status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, GroupIdAndNamePerNamespaceAreUnique) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a")), IsOk());
+  Status same_id = Insert(store(), MakeGroup("grp_1", "other", "ns_b"));
+  EXPECT_THAT(same_id, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(same_id, MessageHas("grp_1"));
+  Status same_name = Insert(store(), MakeGroup("grp_2", "ops", "ns_a"));
+  EXPECT_THAT(same_name, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(same_name, MessageHas("'ops'"));
+  EXPECT_THAT(Insert(store(), MakeGroup("grp_3", "ops", "ns_b")), IsOk());  // another namespace
+  EXPECT_EQ(GetGroup(store(), "grp_1")->namespace_id, "ns_a");
+  EXPECT_THAT(GetGroup(store(), "grp_2").status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, InsertGroupWithMissingNamespaceIsConflict) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  EXPECT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_missing", {"pr_a"})),
+              HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(GetGroup(store(), "grp_1").status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, InsertGroupWithUnknownMemberIsConflict) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  Status status = Insert(store(), MakeGroup("grp_1", "ops", "ns_a", {"pr_a", "pr_ghost"}));
+  EXPECT_THAT(status, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(status, MessageHas("pr_ghost"));
+  EXPECT_THAT(GetGroup(store(), "grp_1").status(), HasCode(ErrorCode::kNotFound));
+  // A member must be a principal, not any other kind of id.
+  EXPECT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a", {"ns_a"})),
+              HasCode(ErrorCode::kConflict));
+}
+
+TEST_P(StoreContractTest, DuplicateMembersCollapse) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a", {"pr_b", "pr_a", "pr_b"})), IsOk());
+  EXPECT_EQ(GetGroup(store(), "grp_1")->members, (std::vector<std::string>{"pr_a", "pr_b"}));
+}
+
+TEST_P(StoreContractTest, GroupMembersAreVisibleInTheirWrite) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.InsertPrincipal(MakePrincipal("pr_new", "new", "ns_a")));
+    LK_RETURN_IF_ERROR(tx.InsertGroup(MakeGroup("grp_1", "ops", "ns_a", {"pr_new"})));
+    LK_ASSIGN_OR_RETURN(Group got, tx.GetGroup("grp_1"));
+    EXPECT_EQ(got.members, std::vector<std::string>{"pr_new"});
+    return Status::Ok();
+  }),
+              IsOk());
+  EXPECT_EQ(GetGroup(store(), "grp_1")->members, std::vector<std::string>{"pr_new"});
+}
+
+TEST_P(StoreContractTest, UpdateGroupReplacesAllButIdNamespaceAndCreatedAt) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  Group original = MakeGroup("grp_1", "ops", "ns_a", {"pr_a", "pr_b"}, 1000);
+  ASSERT_THAT(Insert(store(), original), IsOk());
+
+  Group changed = MakeGroup("grp_1", "ops-2", "ns_b", {"pr_d", "pr_c"}, 7777);
+  changed.description = "new";
+  changed.capabilities = {"keys:write", "keys:read"};
+  changed.updated_at = 9999;
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateGroup(changed); }), IsOk());
+  Group expected = changed;
+  expected.namespace_id = "ns_a";  // unchanged
+  expected.created_at = 1000;      // unchanged
+  expected.members = {"pr_c", "pr_d"};
+  EXPECT_EQ(GetGroup(store(), "grp_1").value(), expected);
+
+  Group emptied = expected;
+  emptied.members = {};
+  emptied.capabilities = {};
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdateGroup(emptied); }), IsOk());
+  EXPECT_EQ(GetGroup(store(), "grp_1").value(), emptied);
+}
+
+TEST_P(StoreContractTest, UpdateGroupFailures) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a", {"pr_a"})), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_2", "dev", "ns_a", {"pr_b"})), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_3", "qa", "ns_b")), IsOk());
+  auto update = [&](const Group& group) {
+    return store().Write([&](Transaction& tx) { return tx.UpdateGroup(group); });
+  };
+  EXPECT_THAT(update(MakeGroup("grp_missing", "x", "ns_a")), HasCode(ErrorCode::kNotFound));
+  Status clash = update(MakeGroup("grp_2", "ops", "ns_a", {"pr_b"}));
+  EXPECT_THAT(clash, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(clash, MessageHas("'ops'"));
+  Status ghost = update(MakeGroup("grp_2", "dev-2", "ns_a", {"pr_a", "pr_ghost"}));
+  EXPECT_THAT(ghost, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(ghost, MessageHas("pr_ghost"));
+  Group unchanged = GetGroup(store(), "grp_2").value();
+  EXPECT_EQ(unchanged.name, "dev");
+  EXPECT_EQ(unchanged.members, std::vector<std::string>{"pr_b"});
+  // Names are unique per namespace: "qa" is taken in ns_b only.
+  EXPECT_THAT(update(MakeGroup("grp_2", "qa", "ns_a", {"pr_b"})), IsOk());
+}
+
+TEST_P(StoreContractTest, DeleteGroupRemovesItsMemberships) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a", {"pr_a", "pr_c"})), IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeleteGroup("grp_1"); }), IsOk());
+  EXPECT_THAT(GetGroup(store(), "grp_1").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(store().Write([](Transaction& tx) { return tx.DeleteGroup("grp_1"); }),
+              HasCode(ErrorCode::kNotFound));
+  GroupFilter of_carol;
+  of_carol.member_id = "pr_c";
+  EXPECT_THAT(ListAllGroups(store(), of_carol, 10).value(), ::testing::IsEmpty());
+  // The principals stay, and a new group under the old id and name starts without members.
+  EXPECT_THAT(GetPrincipal(store(), "pr_c").status(), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a")), IsOk());
+  EXPECT_THAT(GetGroup(store(), "grp_1")->members, ::testing::IsEmpty());
+}
+
+TEST_P(StoreContractTest, DeletePrincipalRemovesItsMemberships) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a", {"pr_a", "pr_c"})), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_2", "dev", "ns_b", {"pr_c", "pr_d"})), IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeletePrincipal("pr_c"); }), IsOk());
+  EXPECT_EQ(GetGroup(store(), "grp_1")->members, std::vector<std::string>{"pr_a"});
+  EXPECT_EQ(GetGroup(store(), "grp_2")->members, std::vector<std::string>{"pr_d"});
+  GroupFilter of_carol;
+  of_carol.member_id = "pr_c";
+  EXPECT_THAT(ListAllGroups(store(), of_carol, 10).value(), ::testing::IsEmpty());
+  // A principal of the same id later is not a member of anything.
+  ASSERT_THAT(Insert(store(), MakePrincipal("pr_c", "carol-2", "ns_a")), IsOk());
+  EXPECT_EQ(GetGroup(store(), "grp_1")->members, std::vector<std::string>{"pr_a"});
+}
+
+TEST_P(StoreContractTest, DeletePrincipalWithKeysStaysConflictAndKeepsMemberships) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_a", "ns_a")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a", {"pr_a", "pr_c"})), IsOk());
+  Status status = store().Write([](Transaction& tx) { return tx.DeletePrincipal("pr_a"); });
+  EXPECT_THAT(status, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(status, MessageHas("pr_a"));
+  EXPECT_THAT(GetPrincipal(store(), "pr_a").status(), IsOk());
+  EXPECT_EQ(GetGroup(store(), "grp_1")->members, (std::vector<std::string>{"pr_a", "pr_c"}));
+}
+
+TEST_P(StoreContractTest, DeleteNamespaceWithGroupsIsConflict) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_c", {"pr_a"})), IsOk());
+  Status status = store().Write([](Transaction& tx) { return tx.DeleteNamespace("ns_c"); });
+  EXPECT_THAT(status, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(status, MessageHas("ns_c"));
+  EXPECT_THAT(GetNamespace(store(), "ns_c").status(), IsOk());
+  EXPECT_THAT(GetGroup(store(), "grp_1").status(), IsOk());
+  // What the service does: the namespace's groups first, in the same transaction.
+  ASSERT_THAT(store().Write([](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.DeleteGroup("grp_1"));
+    return tx.DeleteNamespace("ns_c");
+  }),
+              IsOk());
+  EXPECT_THAT(GetNamespace(store(), "ns_c").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetPrincipal(store(), "pr_a").status(), IsOk());
+}
+
+// --- Audit log ---
+
+TEST_P(StoreContractTest, AuditEventRoundTripsEveryField) {
+  AuditEvent full = MakeEvent(1, "groups.add_member", "ns_x");  // no such namespace: fine
+  full.outcome = domain::AuditOutcome::kDenied;
+  full.details_json = R"({"reason":"ünïcödé ✓","changed":["name","scopes"],"n":1.5})";
+  full.source_ip = "2001:db8::1";
+  AuditEvent sparse;  // every optional string empty: must read back empty, not missing
+  sparse.seq = 2;
+  sparse.time = 0;
+  sparse.action = "setup.init";
+  ASSERT_THAT(AppendAll(store(), {full, sparse}), IsOk());
+  Result<std::vector<AuditEvent>> listed = ListAllAuditEvents(store(), {}, 10);
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_EQ(*listed, (std::vector<AuditEvent>{full, sparse}));
+}
+
+TEST_P(StoreContractTest, LastAuditEventIsTheHighestSeq) {
+  Result<std::optional<AuditEvent>> none = LastAuditEvent(store());
+  ASSERT_THAT(none.status(), IsOk());
+  EXPECT_EQ(*none, std::nullopt);
+
+  ASSERT_THAT(AppendAll(store(), {MakeEvent(1), MakeEvent(2), MakeEvent(3)}), IsOk());
+  EXPECT_EQ(LastAuditEvent(store()).value(), MakeEvent(3));
+  // By seq, not by when it was appended.
+  ASSERT_THAT(Append(store(), MakeEvent(10)), IsOk());
+  ASSERT_THAT(Append(store(), MakeEvent(5)), IsOk());
+  EXPECT_EQ(LastAuditEvent(store()).value(), MakeEvent(10));
+}
+
+TEST_P(StoreContractTest, LastAuditEventSeesItsOwnWrite) {
+  ASSERT_THAT(Append(store(), MakeEvent(1)), IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(std::optional<AuditEvent> last, tx.LastAuditEvent());
+    EXPECT_EQ(last, MakeEvent(1));
+    AuditEvent next = MakeEvent(last->seq + 1);
+    next.prev_hash = last->hash;
+    LK_RETURN_IF_ERROR(tx.AppendAuditEvent(next));
+    LK_ASSIGN_OR_RETURN(last, tx.LastAuditEvent());
+    EXPECT_EQ(last, next);
+    return Status::Ok();
+  }),
+              IsOk());
+  EXPECT_EQ(LastAuditEvent(store()).value()->prev_hash, MakeEvent(1).hash);
+}
+
+TEST_P(StoreContractTest, AppendingATakenSeqIsConflict) {
+  ASSERT_THAT(AppendAll(store(), {MakeEvent(1), MakeEvent(2)}), IsOk());
+  AuditEvent again = MakeEvent(2, "keys.revoke");
+  Status status = Append(store(), again);
+  EXPECT_THAT(status, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(status, MessageHas("2"));
+  EXPECT_EQ(LastAuditEvent(store()).value(), MakeEvent(2));  // the first one stays
+  EXPECT_EQ(ListAllAuditEvents(store(), {}, 10)->size(), 2u);
+}
+
+TEST_P(StoreContractTest, AuditEventsListInSeqOrderWithoutGapsOrDuplicates) {
+  std::vector<AuditEvent> evens;
+  std::vector<AuditEvent> odds;
+  for (int seq = 1; seq <= 25; ++seq) {
+    AuditEvent event = MakeEvent(seq);
+    event.time = 5000 - seq;  // time order is not listing order
+    (seq % 2 ? odds : evens).push_back(event);
+  }
+  ASSERT_THAT(AppendAll(store(), evens), IsOk());
+  ASSERT_THAT(AppendAll(store(), odds), IsOk());
+  std::vector<std::size_t> page_sizes;
+  Result<std::vector<AuditEvent>> listed = ListAllAuditEvents(store(), {}, 10, &page_sizes);
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_EQ(page_sizes, (std::vector<std::size_t>{10, 10, 5}));
+  std::vector<std::int64_t> expected(25);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(SeqsOf(*listed), expected);
+  EXPECT_EQ(listed->at(6), odds[3]);  // seq 7, the full row
+
+  page_sizes.clear();
+  ASSERT_THAT(ListAllAuditEvents(store(), {}, 5, &page_sizes).status(), IsOk());
+  EXPECT_EQ(page_sizes, (std::vector<std::size_t>{5, 5, 5, 5, 5}));  // no empty last page
+}
+
+TEST_P(StoreContractTest, AuditCursorSurvivesAppendsBetweenPages) {
+  std::vector<AuditEvent> events;
+  for (int seq = 1; seq <= 6; ++seq) events.push_back(MakeEvent(seq));
+  ASSERT_THAT(AppendAll(store(), events), IsOk());
+  Result<Page<AuditEvent>> first = ReadValue<Page<AuditEvent>>(store(), [](Transaction& tx) {
+    return tx.ListAuditEvents({}, PageRequest{.cursor = "", .limit = 4});
+  });
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_EQ(SeqsOf(first->items), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  ASSERT_THAT(AppendAll(store(), {MakeEvent(7), MakeEvent(8)}), IsOk());
+  Result<Page<AuditEvent>> second = ReadValue<Page<AuditEvent>>(store(), [&](Transaction& tx) {
+    return tx.ListAuditEvents({}, PageRequest{.cursor = first->next_cursor, .limit = 4});
+  });
+  ASSERT_THAT(second.status(), IsOk());
+  EXPECT_EQ(SeqsOf(second->items), (std::vector<std::int64_t>{5, 6, 7, 8}));
+  EXPECT_EQ(second->next_cursor, "");
+}
+
+// 36 events over two namespaces and none, actors known by principal, key or both, a few actions
+// (with look-alikes of the prefix "keys.") and targets, and times with ties.
+std::vector<AuditEvent> MakeAuditMatrix() {
+  const char* namespaces[] = {"ns_a", "ns_b", ""};
+  const char* actions[] = {"keys.create",    "keys.revoke", "groups.add_member",
+                           "keysmith.forge", "keys",        "keys/odd"};
+  const std::pair<const char*, const char*> actors[] = {
+      {"pr_a", "key_1"}, {"pr_b", "key_2"}, {"", "key_1"}, {"pr_a", ""}};
+  const char* targets[] = {"key_1", "grp_1", ""};
+  std::vector<AuditEvent> events;
+  for (int seq = 1; seq <= 36; ++seq) {
+    AuditEvent event = MakeEvent(seq, actions[(seq * 5) % 6], namespaces[seq % 3]);
+    event.actor_principal = actors[seq % 4].first;
+    event.actor_key = actors[seq % 4].second;
+    event.target = targets[(seq / 2) % 3];
+    event.time = 1000 + 10 * (seq / 2);
+    event.outcome = seq % 7 ? domain::AuditOutcome::kSuccess : domain::AuditOutcome::kDenied;
+    events.push_back(event);
+  }
+  return events;
+}
+
+// The meaning of AuditFilter (store.h), written out.
+bool AuditFilterMatches(const AuditFilter& f, const AuditEvent& e) {
+  if (f.namespace_id && e.namespace_id != *f.namespace_id) return false;
+  if (f.namespace_ids && !Contains(*f.namespace_ids, e.namespace_id) &&
+      !(f.include_unscoped && e.namespace_id.empty())) {
+    return false;
+  }
+  if (f.actor && e.actor_principal != *f.actor && e.actor_key != *f.actor) return false;
+  if (f.target && e.target != *f.target) return false;
+  if (f.action) {
+    const bool prefix = f.action->ends_with('.');
+    if (prefix ? !e.action.starts_with(*f.action) : e.action != *f.action) return false;
+  }
+  if (f.since && e.time < *f.since) return false;
+  if (f.until && e.time >= *f.until) return false;
+  return true;
+}
+
+TEST_P(StoreContractTest, AuditFiltersCombineWithAnd) {
+  const std::vector<AuditEvent> events = MakeAuditMatrix();
+  ASSERT_THAT(AppendAll(store(), events), IsOk());
+  std::vector<AuditFilter> filters(20);
+  filters[1].namespace_id = "ns_a";
+  filters[2].namespace_ids = std::vector<std::string>{"ns_a", "ns_missing"};
+  filters[3].namespace_ids = std::vector<std::string>{"ns_a", "ns_b"};
+  filters[3].include_unscoped = false;
+  filters[4].namespace_ids = std::vector<std::string>{};  // with the unscoped events only
+  filters[5].namespace_ids = std::vector<std::string>{};
+  filters[5].include_unscoped = false;  // nothing
+  filters[6].actor = "pr_a";            // as actor_principal
+  filters[7].actor = "key_1";           // as actor_key
+  filters[8].target = "grp_1";
+  filters[9].action = "keys.create";
+  filters[10].action = "keys.";  // not "keys", "keys/odd" or "keysmith.forge"
+  filters[11].action = "keys";
+  filters[12].since = 1050;
+  filters[13].until = 1050;
+  filters[14].since = 1050;
+  filters[14].until = 1100;
+  filters[15].namespace_id = "ns_b";
+  filters[15].actor = "key_1";
+  filters[15].action = "keys.";
+  filters[16].namespace_ids = std::vector<std::string>{"ns_b"};
+  filters[16].target = "key_1";
+  filters[16].since = 1020;
+  filters[17].actor = "nobody";
+  filters[18].namespace_id = "ns_a";
+  filters[18].namespace_ids = std::vector<std::string>{"ns_b"};
+  filters[18].include_unscoped = false;  // disjoint: nothing
+  filters[19].since = 1100;
+  filters[19].until = 1100;  // empty range
+  std::size_t non_empty = 0;
+  for (std::size_t i = 0; i < filters.size(); ++i) {
+    std::vector<std::int64_t> expected;
+    for (const AuditEvent& e : events) {
+      if (AuditFilterMatches(filters[i], e)) expected.push_back(e.seq);
+    }
+    non_empty += expected.empty() ? 0 : 1;
+    Result<std::vector<AuditEvent>> listed = ListAllAuditEvents(store(), filters[i], 4);
+    ASSERT_THAT(listed.status(), IsOk()) << "filter " << i;
+    EXPECT_EQ(SeqsOf(*listed), expected) << "filter " << i;
+  }
+  EXPECT_GE(non_empty, 14u);  // the matrix exercises the filters
+}
+
+TEST_P(StoreContractTest, AuditActionPrefixAndTimeBoundsByExample) {
+  AuditEvent a = MakeEvent(1, "keys.create");
+  AuditEvent b = MakeEvent(2, "keys");
+  AuditEvent c = MakeEvent(3, "keysmith.forge");
+  AuditEvent d = MakeEvent(4, "keys.roll.finish");
+  a.time = 100;
+  b.time = 200;
+  c.time = 300;
+  d.time = 400;
+  ASSERT_THAT(AppendAll(store(), {a, b, c, d}), IsOk());
+  AuditFilter keys;
+  keys.action = "keys.";
+  EXPECT_EQ(SeqsOf(ListAllAuditEvents(store(), keys, 10).value()),
+            (std::vector<std::int64_t>{1, 4}));
+  AuditFilter window;
+  window.since = 200;  // inclusive
+  window.until = 400;  // exclusive
+  EXPECT_EQ(SeqsOf(ListAllAuditEvents(store(), window, 10).value()),
+            (std::vector<std::int64_t>{2, 3}));
+}
+
 // --- Settings ---
 
 TEST_P(StoreContractTest, Settings) {
@@ -580,6 +1063,9 @@ TEST_P(StoreContractTest, WriteSeesItsOwnChangesAndCommits) {
 
 TEST_P(StoreContractTest, WriteRollsBackEverythingWhenFnFails) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
+  const Group group = MakeGroup("grp_a", "ops", "ns_a", {"pr_a", "pr_b"});
+  ASSERT_THAT(Insert(store(), group), IsOk());
+  ASSERT_THAT(Append(store(), MakeEvent(1)), IsOk());
   Status status = store().Write([](Transaction& tx) -> Status {
     LK_RETURN_IF_ERROR(tx.InsertNamespace(MakeNamespace("ns_new", "new")));
     LK_RETURN_IF_ERROR(tx.InsertPrincipal(MakePrincipal("pr_new", "new", "ns_new")));
@@ -587,6 +1073,9 @@ TEST_P(StoreContractTest, WriteRollsBackEverythingWhenFnFails) {
     LK_RETURN_IF_ERROR(tx.UpdatePrincipal(MakePrincipal("pr_a", "renamed", "ns_a")));
     LK_RETURN_IF_ERROR(tx.DeletePrincipal("pr_b"));
     LK_RETURN_IF_ERROR(tx.PutSetting("s", "v"));
+    LK_RETURN_IF_ERROR(tx.InsertGroup(MakeGroup("grp_new", "new", "ns_new", {"pr_new", "pr_a"})));
+    LK_RETURN_IF_ERROR(tx.UpdateGroup(MakeGroup("grp_a", "renamed", "ns_a")));
+    LK_RETURN_IF_ERROR(tx.AppendAuditEvent(MakeEvent(2)));
     return PermissionDenied("changed my mind");
   });
   EXPECT_THAT(status, HasCode(ErrorCode::kPermissionDenied));
@@ -600,11 +1089,15 @@ TEST_P(StoreContractTest, WriteRollsBackEverythingWhenFnFails) {
   EXPECT_THAT(
       ReadValue<std::string>(store(), [](Transaction& tx) { return tx.GetSetting("s"); }).status(),
       HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetGroup(store(), "grp_new").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_EQ(GetGroup(store(), "grp_a").value(), group);  // pr_b's membership is back too
+  EXPECT_EQ(LastAuditEvent(store()).value(), MakeEvent(1));
 }
 
 TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
   ASSERT_THAT(Insert(store(), MakeKey("key_1", "k", "pr_a", "ns_a")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "ops", "ns_a", {"pr_a"})), IsOk());
   Status status = store().Read([](Transaction& tx) {
     EXPECT_THAT(tx.InsertNamespace(MakeNamespace("ns_x", "x")), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.UpdateNamespace(MakeNamespace("ns_a", "x")), HasCode(ErrorCode::kInternal));
@@ -618,6 +1111,10 @@ TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
     EXPECT_THAT(tx.UpdateKey(MakeKey("key_1", "x", "pr_a", "ns_a")), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.DeleteKey("key_1"), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.PutSetting("s", "v"), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.InsertGroup(MakeGroup("grp_x", "x", "ns_a")), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.UpdateGroup(MakeGroup("grp_1", "x", "ns_a")), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.DeleteGroup("grp_1"), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.AppendAuditEvent(MakeEvent(1)), HasCode(ErrorCode::kInternal));
     return Status::Ok();
   });
   EXPECT_THAT(status, IsOk());
@@ -626,6 +1123,9 @@ TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
   EXPECT_THAT(GetNamespace(store(), "ns_b").status(), IsOk());
   EXPECT_THAT(GetPrincipal(store(), "pr_b").status(), IsOk());
   EXPECT_EQ(GetKey(store(), "key_1")->name, "k");
+  EXPECT_EQ(GetGroup(store(), "grp_1")->name, "ops");
+  EXPECT_THAT(GetGroup(store(), "grp_x").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_EQ(LastAuditEvent(store()).value(), std::nullopt);
 }
 
 TEST_P(StoreContractTest, ReadReturnsFnStatus) {
@@ -705,12 +1205,23 @@ std::vector<ApiKey> MakeKeyMatrix() {
   return keys;
 }
 
+// `filter` restricted to the namespaces `namespace_ids`.
+template <typename Filter>
+Filter InNamespaces(Filter filter, const std::vector<std::string>& namespace_ids) {
+  filter.namespace_ids = namespace_ids;
+  return filter;
+}
+
 TEST_P(StoreContractTest, KeyFiltersCombineWithAnd) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
-  const std::vector<ApiKey> keys = MakeKeyMatrix();
+  std::vector<ApiKey> keys = MakeKeyMatrix();
+  ApiKey personal = MakeKey("key_personal", "pat", "pr_a", std::nullopt, 150);
+  personal.type = domain::KeyType::kPersonal;
+  keys.push_back(personal);  // in no namespace
   ASSERT_THAT(InsertKeys(store(), keys), IsOk());
   using domain::KeyStatus;
   using domain::KeyType;
+  const KeyFilter no_filter;
   const KeyFilter filters[] = {
       KeyFilterOf(std::nullopt, std::nullopt, std::nullopt, std::nullopt),
       KeyFilterOf("ns_a", std::nullopt, std::nullopt, std::nullopt),
@@ -720,11 +1231,19 @@ TEST_P(StoreContractTest, KeyFiltersCombineWithAnd) {
       KeyFilterOf("ns_b", "pr_a", KeyStatus::kActive, std::nullopt),
       KeyFilterOf("ns_a", "pr_a", KeyStatus::kDisabled, KeyType::kStandard),
       KeyFilterOf("ns_missing", std::nullopt, std::nullopt, std::nullopt),
+      KeyFilterOf(std::nullopt, std::nullopt, std::nullopt, KeyType::kPersonal),
+      InNamespaces(no_filter, {}),  // matches nothing
+      InNamespaces(no_filter, {"ns_a"}),
+      InNamespaces(no_filter, {"ns_a", "ns_b", "ns_missing"}),  // not the personal key
+      InNamespaces(KeyFilterOf(std::nullopt, "pr_a", KeyStatus::kActive, std::nullopt), {"ns_b"}),
+      InNamespaces(KeyFilterOf("ns_a", std::nullopt, std::nullopt, std::nullopt), {"ns_b"}),
   };
   for (const KeyFilter& filter : filters) {
     std::vector<ApiKey> expected;
     std::copy_if(keys.begin(), keys.end(), std::back_inserter(expected), [&](const ApiKey& k) {
       return (!filter.namespace_id || k.namespace_id == filter.namespace_id) &&
+             (!filter.namespace_ids ||
+              (k.namespace_id && Contains(*filter.namespace_ids, *k.namespace_id))) &&
              (!filter.owner_id || k.owner_id == *filter.owner_id) &&
              (!filter.status || k.status == *filter.status) &&
              (!filter.type || k.type == *filter.type);
@@ -750,17 +1269,27 @@ TEST_P(StoreContractTest, NamespaceFiltersAndPagination) {
     all.push_back(ns);
   }
   for (const Namespace& ns : all) ASSERT_THAT(Insert(store(), ns), IsOk());
+  auto with_ids = [](NamespaceFilter filter, std::vector<std::string> ids) {
+    filter.ids = std::move(ids);
+    return filter;
+  };
   const NamespaceFilter filters[] = {
       NamespaceFilterOf(std::nullopt, std::nullopt),
       NamespaceFilterOf("ns_p1", std::nullopt),
       NamespaceFilterOf(std::nullopt, domain::NamespaceKind::kOrganization),
       NamespaceFilterOf("ns_p1", domain::NamespaceKind::kUserGroup),
+      with_ids({}, {}),  // matches nothing
+      with_ids({}, {"ns_p1", "ns_c10", "ns_c11", "ns_c15", "ns_missing"}),
+      with_ids(NamespaceFilterOf("ns_p1", std::nullopt), {"ns_p1", "ns_c10", "ns_c11"}),
+      with_ids(NamespaceFilterOf(std::nullopt, domain::NamespaceKind::kUserGroup),
+               {"ns_c10", "ns_c11", "ns_c13", "ns_c14"}),
   };
   for (const NamespaceFilter& filter : filters) {
     std::vector<Namespace> expected;
     std::copy_if(all.begin(), all.end(), std::back_inserter(expected), [&](const Namespace& ns) {
       return (!filter.parent_id || ns.parent_id == filter.parent_id) &&
-             (!filter.kind || ns.kind == *filter.kind);
+             (!filter.kind || ns.kind == *filter.kind) &&
+             (!filter.ids || Contains(*filter.ids, ns.id));
     });
     Result<std::vector<Namespace>> listed = ListAll<Namespace>(
         store(),
@@ -782,19 +1311,29 @@ TEST_P(StoreContractTest, PrincipalFiltersAndPagination) {
     all.push_back(p);
     ASSERT_THAT(Insert(store(), p), IsOk());
   }
+  all.push_back(MakePrincipal("pr_homeless", "homeless", "", 1999));  // no home namespace
+  ASSERT_THAT(Insert(store(), all.back()), IsOk());
   using domain::PrincipalKind;
   using domain::PrincipalStatus;
+  const PrincipalFilter no_filter;
   const PrincipalFilter filters[] = {
       PrincipalFilterOf(std::nullopt, std::nullopt, std::nullopt),
       PrincipalFilterOf("ns_a", std::nullopt, std::nullopt),
       PrincipalFilterOf(std::nullopt, PrincipalKind::kServiceAccount, std::nullopt),
       PrincipalFilterOf(std::nullopt, std::nullopt, PrincipalStatus::kDisabled),
       PrincipalFilterOf("ns_b", PrincipalKind::kUser, PrincipalStatus::kActive),
+      InNamespaces(no_filter, {}),  // matches nothing
+      InNamespaces(no_filter, {"ns_a"}),
+      InNamespaces(no_filter, {"ns_a", "ns_b"}),  // not the principal without a home
+      InNamespaces(PrincipalFilterOf(std::nullopt, PrincipalKind::kUser, std::nullopt),
+                   {"ns_b", "ns_missing"}),
+      InNamespaces(PrincipalFilterOf("ns_a", std::nullopt, std::nullopt), {"ns_b"}),
   };
   for (const PrincipalFilter& filter : filters) {
     std::vector<Principal> expected;
     std::copy_if(all.begin(), all.end(), std::back_inserter(expected), [&](const Principal& p) {
       return (!filter.namespace_id || p.namespace_id == *filter.namespace_id) &&
+             (!filter.namespace_ids || Contains(*filter.namespace_ids, p.namespace_id)) &&
              (!filter.kind || p.kind == *filter.kind) &&
              (!filter.status || p.status == *filter.status);
     });
@@ -820,11 +1359,92 @@ TEST_P(StoreContractTest, UndecodableCursorIsInvalidArgument) {
       EXPECT_THAT(tx.ListKeys({}, page).status(), HasCode(ErrorCode::kInvalidArgument)) << cursor;
       EXPECT_THAT(tx.ListPrincipals({}, page).status(), HasCode(ErrorCode::kInvalidArgument));
       EXPECT_THAT(tx.ListNamespaces({}, page).status(), HasCode(ErrorCode::kInvalidArgument));
+      EXPECT_THAT(tx.ListGroups({}, page).status(), HasCode(ErrorCode::kInvalidArgument));
+      EXPECT_THAT(tx.ListAuditEvents({}, page).status(), HasCode(ErrorCode::kInvalidArgument));
       Status s = tx.ListKeys({}, page).status();
       EXPECT_THAT(s, MessageHas("invalid cursor"));
       return Status::Ok();
     });
     EXPECT_THAT(status, IsOk());
+  }
+}
+
+TEST_P(StoreContractTest, CursorsOfOtherListingsAreInvalidArgument) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  InsertKeysWithTies(store(), 3);
+  std::vector<AuditEvent> events = {MakeEvent(1), MakeEvent(2), MakeEvent(3)};
+  ASSERT_THAT(AppendAll(store(), events), IsOk());
+  Status status = store().Read([](Transaction& tx) -> Status {
+    const PageRequest first{.cursor = "", .limit = 1};
+    LK_ASSIGN_OR_RETURN(Page<ApiKey> keys, tx.ListKeys({}, first));
+    LK_ASSIGN_OR_RETURN(Page<AuditEvent> audit, tx.ListAuditEvents({}, first));
+    EXPECT_THAT(tx.ListAuditEvents({}, {.cursor = keys.next_cursor, .limit = 1}).status(),
+                HasCode(ErrorCode::kInvalidArgument));
+    EXPECT_THAT(tx.ListKeys({}, {.cursor = audit.next_cursor, .limit = 1}).status(),
+                HasCode(ErrorCode::kInvalidArgument));
+    return Status::Ok();
+  });
+  EXPECT_THAT(status, IsOk());
+}
+
+// 15 groups over three namespaces with different members, created_at ties (2 groups per ms),
+// inserted out of listing order.
+std::vector<Group> MakeGroupMatrix() {
+  const char* namespaces[] = {"ns_a", "ns_b", "ns_c"};
+  const std::vector<std::string> member_sets[] = {
+      {}, {"pr_a"}, {"pr_b", "pr_c"}, {"pr_a", "pr_b", "pr_c", "pr_d"}, {"pr_d"}};
+  std::vector<Group> groups;
+  for (int i = 0; i < 15; ++i) {
+    const int n = (i * 4) % 15;
+    groups.push_back(MakeGroup("grp_" + std::to_string(100 + n), "g" + std::to_string(n),
+                               namespaces[n % 3], member_sets[(n / 3) % 5], 3000 + n / 2));
+  }
+  return groups;
+}
+
+TEST_P(StoreContractTest, GroupFiltersAndPagination) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  const std::vector<Group> groups = MakeGroupMatrix();
+  ASSERT_THAT(store().Write([&](Transaction& tx) -> Status {
+    for (const Group& group : groups) LK_RETURN_IF_ERROR(tx.InsertGroup(group));
+    return Status::Ok();
+  }),
+              IsOk());
+  auto filter_of = [](std::optional<std::string> namespace_id,
+                      std::optional<std::vector<std::string>> namespace_ids,
+                      std::optional<std::string> member_id) {
+    GroupFilter filter;
+    filter.namespace_id = std::move(namespace_id);
+    filter.namespace_ids = std::move(namespace_ids);
+    filter.member_id = std::move(member_id);
+    return filter;
+  };
+  using Ids = std::vector<std::string>;
+  const GroupFilter filters[] = {
+      filter_of(std::nullopt, std::nullopt, std::nullopt),
+      filter_of("ns_a", std::nullopt, std::nullopt),
+      filter_of(std::nullopt, Ids{}, std::nullopt),  // matches nothing
+      filter_of(std::nullopt, Ids{"ns_a", "ns_c", "ns_missing"}, std::nullopt),
+      filter_of(std::nullopt, std::nullopt, "pr_b"),
+      filter_of(std::nullopt, std::nullopt, "pr_d"),
+      filter_of(std::nullopt, std::nullopt, "pr_missing"),
+      filter_of("ns_b", std::nullopt, "pr_a"),
+      filter_of(std::nullopt, Ids{"ns_b", "ns_c"}, "pr_c"),
+      filter_of("ns_a", Ids{"ns_b"}, std::nullopt),  // disjoint: nothing
+  };
+  for (const GroupFilter& filter : filters) {
+    std::vector<Group> expected;
+    std::copy_if(groups.begin(), groups.end(), std::back_inserter(expected), [&](const Group& g) {
+      return (!filter.namespace_id || g.namespace_id == *filter.namespace_id) &&
+             (!filter.namespace_ids || Contains(*filter.namespace_ids, g.namespace_id)) &&
+             (!filter.member_id || Contains(g.members, *filter.member_id));
+    });
+    Result<std::vector<Group>> listed = ListAllGroups(store(), filter, 4);
+    ASSERT_THAT(listed.status(), IsOk());
+    EXPECT_EQ(IdsOf(*listed), IdsInListingOrder(expected));
+    for (const Group& group : *listed) {
+      EXPECT_EQ(group, GetGroup(store(), group.id).value());  // full rows, members included
+    }
   }
 }
 
@@ -859,6 +1479,35 @@ TEST_P(StoreContractTest, ForEachPrincipalVisitsEveryPrincipalOnce) {
   EXPECT_EQ(seen, (std::multiset<std::string>{"pr_a", "pr_b"}));
 }
 
+TEST_P(StoreContractTest, ForEachGroupVisitsEveryGroupOnce) {
+  ASSERT_THAT(SeedMembers(store()), IsOk());
+  std::vector<Group> groups = {MakeGroup("grp_1", "ops", "ns_a", {"pr_a", "pr_c"}),
+                               MakeGroup("grp_2", "dev", "ns_b"),
+                               MakeGroup("grp_3", "ops", "ns_c", {"pr_d"})};
+  for (const Group& group : groups) ASSERT_THAT(Insert(store(), group), IsOk());
+  std::vector<Group> seen;
+  ASSERT_THAT(store().ForEachGroup([&](const Group& group) {
+    seen.push_back(group);
+    return Status::Ok();
+  }),
+              IsOk());
+  std::sort(seen.begin(), seen.end(), [](const Group& a, const Group& b) { return a.id < b.id; });
+  EXPECT_EQ(seen, groups);
+}
+
+TEST_P(StoreContractTest, ForEachAuditEventVisitsEveryEventInSeqOrder) {
+  ASSERT_THAT(AppendAll(store(), {MakeEvent(3), MakeEvent(1)}), IsOk());
+  ASSERT_THAT(AppendAll(store(), {MakeEvent(4), MakeEvent(2)}), IsOk());
+  std::vector<AuditEvent> seen;
+  ASSERT_THAT(store().ForEachAuditEvent([&](const AuditEvent& event) {
+    seen.push_back(event);
+    return Status::Ok();
+  }),
+              IsOk());
+  EXPECT_EQ(seen,
+            (std::vector<AuditEvent>{MakeEvent(1), MakeEvent(2), MakeEvent(3), MakeEvent(4)}));
+}
+
 TEST_P(StoreContractTest, ForEachStopsAtFirstCallbackError) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
   for (int i = 0; i < 10; ++i) {
@@ -881,12 +1530,34 @@ TEST_P(StoreContractTest, ForEachStopsAtFirstCallbackError) {
   });
   EXPECT_THAT(principals, HasCode(ErrorCode::kNotFound));
   EXPECT_EQ(calls, 1);
+
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_1", "one", "ns_a")), IsOk());
+  ASSERT_THAT(Insert(store(), MakeGroup("grp_2", "two", "ns_a")), IsOk());
+  calls = 0;
+  Status groups = store().ForEachGroup([&](const Group&) {
+    ++calls;
+    return Conflict("stop");
+  });
+  EXPECT_THAT(groups, HasCode(ErrorCode::kConflict));
+  EXPECT_EQ(calls, 1);
+
+  ASSERT_THAT(AppendAll(store(), {MakeEvent(1), MakeEvent(2), MakeEvent(3)}), IsOk());
+  std::vector<std::int64_t> seqs;
+  Status audit = store().ForEachAuditEvent([&](const AuditEvent& event) {
+    seqs.push_back(event.seq);
+    return seqs.size() == 2 ? Unavailable("stop") : Status::Ok();
+  });
+  EXPECT_THAT(audit, HasCode(ErrorCode::kUnavailable));
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2}));
 }
 
 TEST_P(StoreContractTest, ForEachOnEmptyStoreCallsNothing) {
   int calls = 0;
   EXPECT_THAT(store().ForEachKey([&](const ApiKey&) { return ++calls, Status::Ok(); }), IsOk());
   EXPECT_THAT(store().ForEachPrincipal([&](const Principal&) { return ++calls, Status::Ok(); }),
+              IsOk());
+  EXPECT_THAT(store().ForEachGroup([&](const Group&) { return ++calls, Status::Ok(); }), IsOk());
+  EXPECT_THAT(store().ForEachAuditEvent([&](const AuditEvent&) { return ++calls, Status::Ok(); }),
               IsOk());
   EXPECT_EQ(calls, 0);
 }

@@ -413,6 +413,12 @@ class LatchkeyServer:
             body["namespace"] = namespace
         return self._created("/v1/keys", body, token)
 
+    def create_group(self, namespace, capabilities, members=(), name=None, token=None,
+                     **fields):
+        body = {"namespace": namespace, "name": name or unique_name("grp"),
+                "capabilities": list(capabilities), "members": list(members), **fields}
+        return self._created("/v1/groups", body, token)
+
     # -- CLI --
 
     def run_cli(self, *args, token=None, input=None, addr=None, env=None,

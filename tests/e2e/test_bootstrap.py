@@ -237,7 +237,7 @@ class AdminAndHealth(harness.SharedServerTestCase, unittest.TestCase):
         status, headers, who = self.server.admin("GET", "/v1/whoami")
         self.assertEqual(status, 200, who)
         self.assertEqual(headers.get("Content-Type"), "application/json")
-        self.assertEqual(set(who), {"principal", "key", "permissions"})
+        self.assertEqual(set(who), {"principal", "key", "permissions", "permissions_by_namespace"})
         self.assertEqual(who["permissions"], ["*"])
         principal = who["principal"]
         self.assertTrue(principal["superuser"])

@@ -22,6 +22,7 @@ class Persistence(unittest.TestCase):
         sleepy = s.create_principal(kind="user", namespace=ns["id"])
         s.admin("PATCH", f"/v1/principals/{sleepy['id']}", {"status": "disabled"})
         gone_pr = s.create_principal(kind="user", namespace=ns["id"])
+        s.create_group(ns["id"], ["raw:read"], members=[user["id"]])
         s.admin("DELETE", f"/v1/principals/{gone_pr['id']}")
 
         keys = {

@@ -26,6 +26,8 @@ class VerifyTestCase(harness.SharedServerTestCase, unittest.TestCase):
         cls.ns = cls.server.create_namespace()
         cls.other_ns = cls.server.create_namespace()
         cls.owner = cls.server.create_principal(kind="service_account", namespace=cls.ns["id"])
+        # The owner's capabilities bound its keys' effective scopes (DESIGN §4.1).
+        cls.server.create_group(cls.ns["id"], ["raw:*"], members=[cls.owner["id"]])
 
     def new_key(self, **fields):
         return self.server.create_key(self.ns["id"], owner=self.owner["id"], **fields)
@@ -339,7 +341,8 @@ class Expiry(unittest.TestCase):
             for k in keys.values():
                 self.assertIn(s.verify_code(k["secret"]), ("VALID", "REVOKED", "DISABLED"))
             # A valid token without permissions: 403 on the management API (not 401).
-            resp = s.call("GET", "/v1/namespaces", token=keys["pat"]["secret"])
+            resp = s.call("POST", "/v1/keys", {"name": "x", "namespace": ns["id"]},
+                          token=keys["pat"]["secret"])
             self.assertEqual(resp.status, 403, resp)
 
             self.assertEqual(s.stop(), 0)

@@ -58,7 +58,7 @@ class ServiceFixture : public ::testing::Test {
   crypto::SeededRandom random_{1234};
   domain::FakeClock clock_{kStartMillis};
   index::KeyIndex index_;
-  AccessPolicy policy_;
+  AccessPolicy policy_{index_};
   std::unique_ptr<ServiceContext> ctx_;
   std::unique_ptr<Verifier> verifier_;
   std::unique_ptr<Authenticator> authenticator_;

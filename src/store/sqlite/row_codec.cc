@@ -132,9 +132,10 @@ std::string InsertSql(const TableSpec& spec) {
          values + ")";
 }
 
-std::string UpdateByIdSql(const TableSpec& spec) {
+std::string UpdateByIdSql(const TableSpec& spec, std::span<const std::string_view> fixed) {
   std::string assignments;
   for (std::size_t i = 1; i < spec.columns.size(); ++i) {
+    if (std::find(fixed.begin(), fixed.end(), spec.columns[i]) != fixed.end()) continue;
     if (!assignments.empty()) assignments += ", ";
     assignments += std::string(spec.columns[i]) + " = ?" + std::to_string(i + 1);
   }
@@ -234,6 +235,69 @@ Result<domain::ApiKey> ReadKey(const Statement& stmt) {
   LK_RETURN_IF_ERROR(ReadKeyRestrictions(r, key));
   LK_RETURN_IF_ERROR(ReadKeyLifecycle(r, key));
   return key;
+}
+
+void BindGroup(Statement& stmt, const domain::Group& group) {
+  RowBinder b(stmt);
+  b.Text(group.id);
+  b.Text(group.namespace_id);
+  b.Text(group.name);
+  b.Text(group.description);
+  b.Text(EncodeStringList(group.capabilities));
+  b.Int64(group.created_at);
+  b.Int64(group.updated_at);
+}
+
+Result<domain::Group> ReadGroup(const Statement& stmt) {
+  RowReader r(stmt, kGroupReadTable);
+  domain::Group group;
+  group.id = r.Text();
+  group.namespace_id = r.Text();
+  group.name = r.Text();
+  group.description = r.Text();
+  LK_ASSIGN_OR_RETURN(group.capabilities, r.Json(DecodeStringList));
+  group.created_at = r.Int64();
+  group.updated_at = r.Int64();
+  LK_ASSIGN_OR_RETURN(group.members, r.Json(DecodeStringList));
+  // SQLite's json_group_array has no ORDER BY (before 3.44), so the order is fixed here.
+  std::sort(group.members.begin(), group.members.end());
+  return group;
+}
+
+void BindAuditEvent(Statement& stmt, const domain::AuditEvent& event) {
+  RowBinder b(stmt);
+  b.Int64(event.seq);
+  b.Int64(event.time);
+  b.Text(event.actor_principal);
+  b.Text(event.actor_key);
+  b.Text(event.action);
+  b.Text(event.target);
+  b.Text(event.namespace_id);
+  b.Text(domain::AuditOutcomeName(event.outcome));
+  b.Text(event.request_id);
+  b.Text(event.source_ip);
+  b.Text(event.details_json);
+  b.Text(event.prev_hash);
+  b.Text(event.hash);
+}
+
+Result<domain::AuditEvent> ReadAuditEvent(const Statement& stmt) {
+  RowReader r(stmt, kAuditTable);
+  domain::AuditEvent event;
+  event.seq = r.Int64();
+  event.time = r.Int64();
+  event.actor_principal = r.Text();
+  event.actor_key = r.Text();
+  event.action = r.Text();
+  event.target = r.Text();
+  event.namespace_id = r.Text();
+  LK_ASSIGN_OR_RETURN(event.outcome, r.Enum(domain::ParseAuditOutcome));
+  event.request_id = r.Text();
+  event.source_ip = r.Text();
+  event.details_json = r.Text();
+  event.prev_hash = r.Text();
+  event.hash = r.Text();
+  return event;
 }
 
 }  // namespace latchkey::store::sqlite

@@ -99,6 +99,22 @@ Status SqliteStore::ForEachKey(const std::function<Status(const domain::ApiKey&)
   });
 }
 
+Status SqliteStore::ForEachGroup(const std::function<Status(const domain::Group&)>& fn) {
+  return ReadSnapshot([&](Connection& conn) -> Status {
+    static const std::string kSql = SelectSql(kGroupReadTable);
+    LK_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(kSql));
+    return ReadRows(stmt, ReadGroup, [&](domain::Group&& group) { return fn(group); });
+  });
+}
+
+Status SqliteStore::ForEachAuditEvent(const std::function<Status(const domain::AuditEvent&)>& fn) {
+  return ReadSnapshot([&](Connection& conn) -> Status {
+    static const std::string kSql = SelectSql(kAuditTable) + " ORDER BY seq";
+    LK_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(kSql));
+    return ReadRows(stmt, ReadAuditEvent, [&](domain::AuditEvent&& event) { return fn(event); });
+  });
+}
+
 Status SqliteStore::ReadSnapshot(const std::function<Status(Connection&)>& body) {
   LK_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_.Acquire());
   Connection& conn = lease.connection();

@@ -3,15 +3,15 @@
 //
 // Durability: journal_mode=WAL with synchronous=FULL, so the WAL is fsynced on every commit and a
 // Write that returned OK survives kill -9 and power loss. foreign_keys=ON: references between
-// namespaces, principals and keys are enforced (see SqliteTransaction for the resulting errors).
-// Schema: Open applies the numbered migrations of migrations/ that are compiled into the binary
-// (migrator.h) and refuses a database whose schema is newer than the binary.
+// namespaces, principals, keys and groups are enforced (see SqliteTransaction for the resulting
+// errors). Schema: Open applies the numbered migrations of migrations/ that are compiled into the
+// binary (migrator.h) and refuses a database whose schema is newer than the binary.
 //
 // Concurrency: one read-write connection, used under a mutex, runs every Write in a
 // BEGIN IMMEDIATE transaction, so writes are serialized in the process and take the database's
 // write lock up front (another process holding it makes Write wait up to the busy timeout, then
-// fail with kUnavailable). Read, ForEachPrincipal and ForEachKey run on read-only connections
-// leased from a small pool; in WAL mode they see the last committed state and never wait for the
+// fail with kUnavailable). Read and the ForEach* methods run on read-only connections leased
+// from a small pool; in WAL mode they see the last committed state and never wait for the
 // writer, nor it for them.
 //
 // Ownership: owns its connections; the file stays on disk after destruction.
@@ -51,6 +51,8 @@ class SqliteStore final : public Store {
   Status Read(const std::function<Status(Transaction&)>& fn) override;
   Status ForEachPrincipal(const std::function<Status(const domain::Principal&)>& fn) override;
   Status ForEachKey(const std::function<Status(const domain::ApiKey&)>& fn) override;
+  Status ForEachGroup(const std::function<Status(const domain::Group&)>& fn) override;
+  Status ForEachAuditEvent(const std::function<Status(const domain::AuditEvent&)>& fn) override;
 
  private:
   SqliteStore(const std::string& db_path, std::unique_ptr<Connection> writer);

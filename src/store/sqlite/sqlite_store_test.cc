@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/sqlite/embedded_migrations.h"
+#include "store/sqlite/migrator.h"
 #include "store/store_contract_test.h"
 
 namespace latchkey::store::sqlite {
@@ -65,6 +66,12 @@ class ScratchSqliteStore final : public Store {
   }
   Status ForEachKey(const std::function<Status(const domain::ApiKey&)>& fn) override {
     return store_->ForEachKey(fn);
+  }
+  Status ForEachGroup(const std::function<Status(const domain::Group&)>& fn) override {
+    return store_->ForEachGroup(fn);
+  }
+  Status ForEachAuditEvent(const std::function<Status(const domain::AuditEvent&)>& fn) override {
+    return store_->ForEachAuditEvent(fn);
   }
 
  private:
@@ -167,6 +174,31 @@ TEST_F(SqliteStoreTest, MigrationsApplyOnceAcrossReopens) {
             "V001__init.sql");
 }
 
+TEST_F(SqliteStoreTest, UpgradesAVersion1DatabaseInPlace) {
+  {
+    Result<std::unique_ptr<Connection>> conn =
+        Connection::Open(path_, Connection::Mode::kReadWrite, SqliteStore::kBusyTimeoutMs);
+    ASSERT_THAT(conn.status(), IsOk());
+    Result<std::vector<Migration>> migrations = ParseMigrations(EmbeddedMigrations());
+    ASSERT_THAT(migrations.status(), IsOk());
+    ASSERT_THAT(ApplyMigrations(**conn, std::span(*migrations).first(1), 1).status(), IsOk());
+  }
+  RawSql(path_,
+         "INSERT INTO namespaces VALUES ('ns_a', 'a', 'organization', NULL, "
+         "'{\"app_domains\": [], \"default_key_prefix\": \"\"}', 1000, 1000)");
+  std::unique_ptr<SqliteStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(RawSql(path_, "SELECT max(version) FROM schema_migrations"),
+            std::to_string(EmbeddedMigrations().size()));
+  domain::Group group;
+  group.id = "grp_1";
+  group.namespace_id = "ns_a";
+  group.name = "ops";
+  EXPECT_THAT(store->Write([&](Transaction& tx) { return tx.InsertGroup(group); }), IsOk());
+  EXPECT_THAT(store->Read([](Transaction& tx) { return tx.GetNamespace("ns_a").status(); }),
+              IsOk());
+}
+
 TEST_F(SqliteStoreTest, DataSurvivesReopen) {
   domain::ApiKey key = MakeKey("key_1", "pr_a");
   key.scopes = {"raw:read", "ü"};
@@ -241,6 +273,36 @@ TEST_F(SqliteStoreTest, UndecodableColumnIsInternalAndNamesTheRow) {
               HasCode(ErrorCode::kInternal));
   Status get_ns = store->Read([](Transaction& tx) { return tx.GetNamespace("ns_a").status(); });
   EXPECT_THAT(get_ns.message(), HasSubstr("unknown value 'galaxy'"));
+}
+
+TEST_F(SqliteStoreTest, UndecodableGroupOrAuditColumnIsInternalAndNamesTheRow) {
+  std::unique_ptr<SqliteStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Seed(*store);
+  domain::Group group;
+  group.id = "grp_1";
+  group.namespace_id = "ns_a";
+  group.name = "ops";
+  domain::AuditEvent event;
+  event.seq = 7;
+  ASSERT_THAT(store->Write([&](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.InsertGroup(group));
+    return tx.AppendAuditEvent(event);
+  }),
+              IsOk());
+  RawSql(path_, "UPDATE groups SET capabilities = '{' WHERE id = 'grp_1'");
+  RawSql(path_, "UPDATE audit_events SET outcome = 'maybe' WHERE seq = 7");
+
+  Status get_group = store->Read([](Transaction& tx) { return tx.GetGroup("grp_1").status(); });
+  EXPECT_THAT(get_group, HasCode(ErrorCode::kInternal));
+  EXPECT_THAT(get_group.message(), HasSubstr("capabilities of row 'grp_1'"));
+  EXPECT_THAT(store->ForEachGroup([](const domain::Group&) { return Status::Ok(); }),
+              HasCode(ErrorCode::kInternal));
+  Status last = store->Read([](Transaction& tx) { return tx.LastAuditEvent().status(); });
+  EXPECT_THAT(last, HasCode(ErrorCode::kInternal));
+  EXPECT_THAT(last.message(), HasSubstr("audit_events.outcome of row '7': unknown value 'maybe'"));
+  EXPECT_THAT(store->ForEachAuditEvent([](const domain::AuditEvent&) { return Status::Ok(); }),
+              HasCode(ErrorCode::kInternal));
 }
 
 TEST_F(SqliteStoreTest, NestedWriteIsInternal) {

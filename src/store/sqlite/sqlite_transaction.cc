@@ -1,8 +1,10 @@
 #include "store/sqlite/sqlite_transaction.h"
 
+#include <initializer_list>
 #include <variant>
 #include <vector>
 
+#include "store/json_columns.h"
 #include "store/page_cursor.h"
 #include "store/sqlite/row_codec.h"
 
@@ -16,16 +18,30 @@ std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 // The conditions of a WHERE clause, ANDed, and the values they bind in order.
 class Where {
  public:
-  void Equals(std::string_view column, std::string value) {
-    conditions_.push_back(std::string(column) + " = ?");
-    values_.emplace_back(std::move(value));
+  using Value = std::variant<std::string, std::int64_t>;
+
+  // Adds `condition`, whose '?' placeholders take `values` in order.
+  void Add(std::string condition, std::initializer_list<Value> values = {}) {
+    conditions_.push_back(std::move(condition));
+    values_.insert(values_.end(), values.begin(), values.end());
   }
-  void IsNull(std::string_view column) { conditions_.push_back(std::string(column) + " IS NULL"); }
+  void Equals(std::string_view column, std::string value) {
+    Add(std::string(column) + " = ?", {std::move(value)});
+  }
+  void IsNull(std::string_view column) { Add(std::string(column) + " IS NULL"); }
+  // `column` is one of `values`; an empty list matches no row.
+  void In(std::string_view column, const std::vector<std::string>& values) {
+    Add(InListSql(column), {EncodeStringList(values)});
+  }
   // Rows strictly after `cursor` in (created_at, id) order.
   void After(const PageCursor& cursor) {
-    conditions_.push_back("(created_at, id) > (?, ?)");
-    values_.emplace_back(cursor.created_at);
-    values_.emplace_back(cursor.id);
+    Add("(created_at, id) > (?, ?)", {cursor.created_at, cursor.id});
+  }
+
+  // "<column> IN <the list bound to its one parameter>". The list is bound as one JSON array, so
+  // the SQL text, and with it the cached statement, does not depend on the list's length.
+  static std::string InListSql(std::string_view column) {
+    return std::string(column) + " IN (SELECT value FROM json_each(?))";
   }
 
   std::string Sql() const {
@@ -51,7 +67,7 @@ class Where {
 
  private:
   std::vector<std::string> conditions_;
-  std::vector<std::variant<std::string, std::int64_t>> values_;
+  std::vector<Value> values_;
 };
 
 // Returns the one row `sql` selects for `arg`, or kNotFound with `not_found`.
@@ -65,29 +81,43 @@ Result<T> GetOne(Connection& conn, const std::string& sql, const std::string& ar
   return read(stmt);
 }
 
-// One page in (created_at, id) order; fetches one row more than asked to learn whether another
-// page follows.
+// Up to `limit` rows of `select` + `where` in `order_by` order, and the cursor after the last one
+// (made by `cursor_of`) when more follow; fetches one row more than asked to learn that.
 template <typename T>
-Result<Page<T>> ListPage(Connection& conn, const TableSpec& spec, Where where,
-                         const PageRequest& page, Result<T> (*read)(const Statement&)) {
-  if (page.limit < 1) return InvalidArgument("limit must be at least 1");
-  if (!page.cursor.empty()) {
-    LK_ASSIGN_OR_RETURN(PageCursor cursor, DecodePageCursor(page.cursor));
-    where.After(cursor);
-  }
-  LK_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(SelectSql(spec) + where.Sql() +
-                                                   " ORDER BY created_at, id LIMIT ?"));
-  stmt.BindInt64(where.Bind(stmt), static_cast<std::int64_t>(page.limit) + 1);
+Result<Page<T>> FetchPage(Connection& conn, const std::string& select, const Where& where,
+                          std::string_view order_by, int limit, Result<T> (*read)(const Statement&),
+                          std::string (*cursor_of)(const T&)) {
+  if (limit < 1) return InvalidArgument("limit must be at least 1");
+  LK_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(select + where.Sql() + " ORDER BY " +
+                                                   std::string(order_by) + " LIMIT ?"));
+  stmt.BindInt64(where.Bind(stmt), static_cast<std::int64_t>(limit) + 1);
   Page<T> out;
   LK_RETURN_IF_ERROR(ReadRows(stmt, read, [&](T&& item) {
     out.items.push_back(std::move(item));
     return Status::Ok();
   }));
-  if (out.items.size() > static_cast<std::size_t>(page.limit)) {
+  if (out.items.size() > static_cast<std::size_t>(limit)) {
     out.items.pop_back();
-    out.next_cursor = EncodePageCursor({out.items.back().created_at, out.items.back().id});
+    out.next_cursor = cursor_of(out.items.back());
   }
   return out;
+}
+
+template <typename T>
+std::string CreatedAtCursor(const T& item) {
+  return EncodePageCursor({item.created_at, item.id});
+}
+
+// One page in (created_at, id) order.
+template <typename T>
+Result<Page<T>> ListPage(Connection& conn, const TableSpec& spec, Where where,
+                         const PageRequest& page, Result<T> (*read)(const Statement&)) {
+  if (!page.cursor.empty()) {
+    LK_ASSIGN_OR_RETURN(PageCursor cursor, DecodePageCursor(page.cursor));
+    where.After(cursor);
+  }
+  return FetchPage(conn, SelectSql(spec), where, "created_at, id", page.limit, read,
+                   &CreatedAtCursor<T>);
 }
 
 // Binds `row` into `sql` (an INSERT or UPDATE of `spec`'s columns) and runs it. For an UPDATE,
@@ -148,6 +178,29 @@ ConflictMessage KeyConflict(const domain::ApiKey& key) {
   };
 }
 
+ConflictMessage GroupConflict(const domain::Group& group) {
+  return [&group](Constraint c) -> std::string {
+    switch (c) {
+      case Constraint::kPrimaryKey:
+        return "a group with id " + Quoted(group.id) + " already exists";
+      case Constraint::kUnique:
+        return "a group named " + Quoted(group.name) + " already exists in this namespace";
+      case Constraint::kForeignKey:
+        return "namespace " + Quoted(group.namespace_id) + " does not exist";
+    }
+    return "group conflict";
+  };
+}
+
+ConflictMessage AuditEventConflict(const domain::AuditEvent& event) {
+  return [&event](Constraint c) -> std::string {
+    if (c == Constraint::kPrimaryKey) {
+      return "audit event " + std::to_string(event.seq) + " already exists";
+    }
+    return "audit event conflict";
+  };
+}
+
 std::string ByIdSql(const TableSpec& spec) { return SelectSql(spec) + " WHERE id = ?1"; }
 
 }  // namespace
@@ -186,7 +239,8 @@ Status SqliteTransaction::DeleteNamespace(const std::string& id) {
   LK_RETURN_IF_ERROR(RequireWritable("DeleteNamespace"));
   return DeleteById("namespaces", "namespace", id,
                     "namespace " + Quoted(id) +
-                        " still has principals, keys or child namespaces; delete them first");
+                        " still has principals, keys, groups or child namespaces; delete them "
+                        "first");
 }
 
 Result<domain::Namespace> SqliteTransaction::GetNamespace(const std::string& id) {
@@ -199,6 +253,7 @@ Result<Page<domain::Namespace>> SqliteTransaction::ListNamespaces(const Namespac
   Where where;
   if (filter.parent_id) where.Equals("parent_id", *filter.parent_id);
   if (filter.kind) where.Equals("kind", std::string(domain::NamespaceKindName(*filter.kind)));
+  if (filter.ids) where.In("id", *filter.ids);
   return ListPage(conn_, kNamespaceTable, std::move(where), page, ReadNamespace);
 }
 
@@ -244,6 +299,7 @@ Result<Page<domain::Principal>> SqliteTransaction::ListPrincipals(const Principa
       where.Equals("namespace_id", *filter.namespace_id);
     }
   }
+  if (filter.namespace_ids) where.In("namespace_id", *filter.namespace_ids);
   if (filter.kind) where.Equals("kind", std::string(domain::PrincipalKindName(*filter.kind)));
   if (filter.status) {
     where.Equals("status", std::string(domain::PrincipalStatusName(*filter.status)));
@@ -258,6 +314,7 @@ namespace {
 Where KeyWhere(const KeyFilter& filter) {
   Where where;
   if (filter.namespace_id) where.Equals("namespace_id", *filter.namespace_id);
+  if (filter.namespace_ids) where.In("namespace_id", *filter.namespace_ids);
   if (filter.owner_id) where.Equals("owner_id", *filter.owner_id);
   if (filter.status) where.Equals("status", std::string(domain::KeyStatusName(*filter.status)));
   if (filter.type) where.Equals("type", std::string(domain::KeyTypeName(*filter.type)));
@@ -301,6 +358,149 @@ Result<std::int64_t> SqliteTransaction::CountKeys(const KeyFilter& filter) {
   LK_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
   if (!has_row) return Internal("sqlite: count(*) returned no row");
   return stmt.Int64(0);
+}
+
+// --- Groups ---
+
+namespace {
+
+// UpdateGroup leaves these as they were.
+constexpr std::string_view kGroupFixedColumns[] = {"namespace_id", "created_at"};
+
+// OK when every one of `members` names a principal, else kConflict naming the first that does not.
+// Checked before anything is written, so that a failed InsertGroup or UpdateGroup changes nothing.
+Status CheckMembersExist(Connection& conn, const std::vector<std::string>& members) {
+  if (members.empty()) return Status::Ok();
+  LK_ASSIGN_OR_RETURN(Statement stmt,
+                      conn.Prepare("SELECT value FROM json_each(?1) "
+                                   "WHERE value NOT IN (SELECT id FROM principals) LIMIT 1"));
+  stmt.BindText(1, EncodeStringList(members));
+  LK_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (has_row) return Conflict("member " + Quoted(stmt.Text(0)) + " is not a principal");
+  return Status::Ok();
+}
+
+// Makes `members` (a set: duplicates collapse) the members of group `group_id`.
+Status ReplaceMembers(Connection& conn, const std::string& group_id,
+                      const std::vector<std::string>& members) {
+  LK_ASSIGN_OR_RETURN(Statement clear,
+                      conn.Prepare("DELETE FROM group_members WHERE group_id = ?1"));
+  clear.BindText(1, group_id);
+  LK_RETURN_IF_ERROR(clear.Run([](Constraint) { return std::string("membership conflict"); }));
+  if (members.empty()) return Status::Ok();
+  // "WHERE true" tells SQLite's parser that ON CONFLICT belongs to the INSERT, not a join.
+  LK_ASSIGN_OR_RETURN(Statement insert,
+                      conn.Prepare("INSERT INTO group_members (group_id, principal_id) "
+                                   "SELECT ?1, value FROM json_each(?2) WHERE true "
+                                   "ON CONFLICT DO NOTHING"));
+  insert.BindText(1, group_id);
+  insert.BindText(2, EncodeStringList(members));
+  return insert.Run([](Constraint) { return std::string("a member is not a principal"); });
+}
+
+}  // namespace
+
+Status SqliteTransaction::InsertGroup(const domain::Group& group) {
+  LK_RETURN_IF_ERROR(RequireWritable("InsertGroup"));
+  LK_RETURN_IF_ERROR(CheckMembersExist(conn_, group.members));
+  static const std::string kSql = InsertSql(kGroupTable);
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, group, BindGroup, GroupConflict(group)));
+  return ReplaceMembers(conn_, group.id, group.members);
+}
+
+Status SqliteTransaction::UpdateGroup(const domain::Group& group) {
+  LK_RETURN_IF_ERROR(RequireWritable("UpdateGroup"));
+  LK_RETURN_IF_ERROR(CheckMembersExist(conn_, group.members));
+  static const std::string kSql = UpdateByIdSql(kGroupTable, kGroupFixedColumns);
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, group, BindGroup, GroupConflict(group),
+                              "group " + Quoted(group.id) + " not found"));
+  return ReplaceMembers(conn_, group.id, group.members);
+}
+
+Status SqliteTransaction::DeleteGroup(const std::string& id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteGroup"));
+  // The memberships go with it (ON DELETE CASCADE).
+  return DeleteById("groups", "group", id, "group " + Quoted(id) + " is still referenced");
+}
+
+Result<domain::Group> SqliteTransaction::GetGroup(const std::string& id) {
+  static const std::string kSql = ByIdSql(kGroupReadTable);
+  return GetOne(conn_, kSql, id, ReadGroup, "group " + Quoted(id) + " not found");
+}
+
+Result<Page<domain::Group>> SqliteTransaction::ListGroups(const GroupFilter& filter,
+                                                          const PageRequest& page) {
+  Where where;
+  if (filter.namespace_id) where.Equals("namespace_id", *filter.namespace_id);
+  if (filter.namespace_ids) where.In("namespace_id", *filter.namespace_ids);
+  if (filter.member_id) {
+    where.Add("id IN (SELECT group_id FROM group_members WHERE principal_id = ?)",
+              {*filter.member_id});
+  }
+  return ListPage(conn_, kGroupReadTable, std::move(where), page, ReadGroup);
+}
+
+// --- Audit log ---
+
+namespace {
+
+Where AuditWhere(const AuditFilter& filter) {
+  Where where;
+  if (filter.namespace_id) where.Equals("namespace_id", *filter.namespace_id);
+  if (filter.namespace_ids) {
+    if (filter.include_unscoped) {
+      // An event with no namespace has namespace_id '' (migrations/V002__groups_audit.sql).
+      where.Add("(" + Where::InListSql("namespace_id") + " OR namespace_id = '')",
+                {EncodeStringList(*filter.namespace_ids)});
+    } else {
+      where.In("namespace_id", *filter.namespace_ids);
+    }
+  }
+  if (filter.actor) {
+    where.Add("(actor_principal = ? OR actor_key = ?)", {*filter.actor, *filter.actor});
+  }
+  if (filter.target) where.Equals("target", *filter.target);
+  if (filter.action && filter.action->ends_with('.')) {
+    // Byte order: the actions that start with "keys." are exactly those in ["keys.", "keys/").
+    std::string upper = *filter.action;
+    upper.back() = '/';
+    where.Add("action >= ? AND action < ?", {*filter.action, std::move(upper)});
+  } else if (filter.action) {
+    where.Equals("action", *filter.action);
+  }
+  if (filter.since) where.Add("time >= ?", {*filter.since});
+  if (filter.until) where.Add("time < ?", {*filter.until});
+  return where;
+}
+
+std::string SeqCursor(const domain::AuditEvent& event) { return EncodeSeqCursor(event.seq); }
+
+}  // namespace
+
+Status SqliteTransaction::AppendAuditEvent(const domain::AuditEvent& event) {
+  LK_RETURN_IF_ERROR(RequireWritable("AppendAuditEvent"));
+  static const std::string kSql = InsertSql(kAuditTable);
+  return WriteRow(conn_, kSql, event, BindAuditEvent, AuditEventConflict(event));
+}
+
+Result<std::optional<domain::AuditEvent>> SqliteTransaction::LastAuditEvent() {
+  static const std::string kSql = SelectSql(kAuditTable) + " ORDER BY seq DESC LIMIT 1";
+  LK_ASSIGN_OR_RETURN(Statement stmt, conn_.Prepare(kSql));
+  LK_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return std::optional<domain::AuditEvent>();
+  LK_ASSIGN_OR_RETURN(domain::AuditEvent event, ReadAuditEvent(stmt));
+  return std::optional<domain::AuditEvent>(std::move(event));
+}
+
+Result<Page<domain::AuditEvent>> SqliteTransaction::ListAuditEvents(const AuditFilter& filter,
+                                                                    const PageRequest& page) {
+  Where where = AuditWhere(filter);
+  if (!page.cursor.empty()) {
+    LK_ASSIGN_OR_RETURN(std::int64_t after, DecodeSeqCursor(page.cursor));
+    where.Add("seq > ?", {after});
+  }
+  static const std::string kSelect = SelectSql(kAuditTable);
+  return FetchPage(conn_, kSelect, where, "seq", page.limit, ReadAuditEvent, &SeqCursor);
 }
 
 // --- Settings ---

@@ -4,12 +4,14 @@
 // only issues statements).
 //
 // Constraint violations become kConflict with a message naming what clashed ("a key named 'x'
-// already exists for this owner"); a reference to a missing namespace or principal, and deleting a
-// namespace or principal that is still referenced, are kConflict too. A read-only transaction
+// already exists for this owner"); a reference to a missing namespace or principal (a group
+// member included), and deleting a namespace or principal that is still referenced, are kConflict
+// too. A mutator that fails on a constraint has changed nothing. A read-only transaction
 // refuses every mutator with kInternal, since calling one there is a bug in the caller.
 // Ownership: borrows the connection. Thread-safety: none; lives on the stack of one callback.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +47,18 @@ class SqliteTransaction final : public Transaction {
   Result<domain::ApiKey> GetKey(const std::string& id) override;
   Result<Page<domain::ApiKey>> ListKeys(const KeyFilter& filter, const PageRequest& page) override;
   Result<std::int64_t> CountKeys(const KeyFilter& filter) override;
+
+  Status InsertGroup(const domain::Group& group) override;
+  Status UpdateGroup(const domain::Group& group) override;
+  Status DeleteGroup(const std::string& id) override;
+  Result<domain::Group> GetGroup(const std::string& id) override;
+  Result<Page<domain::Group>> ListGroups(const GroupFilter& filter,
+                                         const PageRequest& page) override;
+
+  Status AppendAuditEvent(const domain::AuditEvent& event) override;
+  Result<std::optional<domain::AuditEvent>> LastAuditEvent() override;
+  Result<Page<domain::AuditEvent>> ListAuditEvents(const AuditFilter& filter,
+                                                   const PageRequest& page) override;
 
   Status PutSetting(const std::string& name, const std::string& value) override;
   Result<std::string> GetSetting(const std::string& name) override;
