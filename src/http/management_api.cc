@@ -7,6 +7,7 @@
 
 #include "domain/permission.h"
 #include "domain/time_format.h"
+#include "domain/web_origin.h"
 #include "http/credentials.h"
 #include "http/errors.h"
 #include "http/json_codec.h"
@@ -223,7 +224,68 @@ void RefuseRestrictions(ObjectReader& reader) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::string_view kAllowMethods = "GET, POST, PUT, PATCH, DELETE";
+constexpr std::string_view kAllowHeaders = "Authorization, Content-Type, X-API-Key";
+
+// The browser origin of a cross-origin request: std::nullopt without an Origin header, or
+// when it is the server's own origin (same-origin calls, e.g. from the console).
+std::optional<std::string_view> CrossOrigin(const ApiRequest& request) {
+  std::string_view origin = request.Header("Origin");
+  if (origin.empty()) return std::nullopt;
+  std::string_view host = request.Header("Host");
+  std::size_t sep = origin.find("://");
+  if (!host.empty() && sep != std::string_view::npos && origin.substr(sep + 3) == host) {
+    return std::nullopt;
+  }
+  return origin;
+}
+
+void AllowOrigin(ApiResponse& response, std::string_view origin) {
+  response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  response.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id");
+  response.headers.emplace_back("Vary", "Origin");
+}
+
+}  // namespace
+
+// CORS (docs/http_api.md): browsers may call the management API from the whitelisted
+// application domains of the namespaces the credential reaches.
+ApiResponse ManagementApi::Preflight(std::string_view origin) {
+  auto parsed = domain::ParseWebOrigin(origin);
+  if (!parsed || !s_.policy.AllowsOrigin(nullptr, *parsed)) {
+    return ErrorResponse(PermissionDenied(
+        "origin " + std::string(origin.substr(0, 128)) +
+        " is not a whitelisted application domain of any namespace"));
+  }
+  ApiResponse response;
+  response.status = 204;
+  AllowOrigin(response, origin);
+  response.headers.emplace_back("Access-Control-Allow-Methods", std::string(kAllowMethods));
+  response.headers.emplace_back("Access-Control-Allow-Headers", std::string(kAllowHeaders));
+  response.headers.emplace_back("Access-Control-Max-Age", "600");
+  return response;
+}
+
 ApiResponse ManagementApi::Handle(const ApiRequest& request) {
+  std::optional<std::string_view> origin = CrossOrigin(request);
+  if (request.method == "OPTIONS" && origin &&
+      !request.Header("Access-Control-Request-Method").empty()) {
+    return Preflight(*origin);
+  }
+  ApiResponse response = Dispatch(request, origin);
+  // Errors before authentication (401) can be read by pages of any whitelisted domain; after
+  // it, Dispatch decided for the caller.
+  if (origin && response.status == 401) {
+    auto parsed = domain::ParseWebOrigin(*origin);
+    if (parsed && s_.policy.AllowsOrigin(nullptr, *parsed)) AllowOrigin(response, *origin);
+  }
+  return response;
+}
+
+ApiResponse ManagementApi::Dispatch(const ApiRequest& request,
+                                 std::optional<std::string_view> origin) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return ErrorResponse(InvalidArgument("the request target is not a valid path"));
   auto segments = PathSegments(*url);
@@ -256,11 +318,20 @@ ApiResponse ManagementApi::Handle(const ApiRequest& request) {
   if (!caller.ok()) return ErrorResponse(caller.status());
   caller->request_id = request.request_id;
   caller->source_ip = request.remote_address;
+  if (origin) {
+    auto parsed = domain::ParseWebOrigin(*origin);
+    if (!parsed || !s_.policy.AllowsOrigin(&*caller, *parsed)) {
+      return ErrorResponse(PermissionDenied(
+          "origin " + std::string(origin->substr(0, 128)) +
+          " is not a whitelisted application domain of the namespaces this credential reaches"));
+    }
+  }
   std::string id = ids.empty() ? "" : ids.front();
   Call call{request, std::move(caller).value(), std::move(id), std::move(ids), {}};
   for (auto param : url->params()) call.query.insert_or_assign(param.key, param.value);
   ApiResponse response = (this->*(route->handler))(call);
   if (response.key_id.empty()) response.key_id = call.caller.key_id;
+  if (origin) AllowOrigin(response, *origin);
   return response;
 }
 

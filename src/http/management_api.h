@@ -4,6 +4,9 @@
 // caller, decodes the request strictly, calls the services and encodes their answers. Runs on the
 // management thread only (its services write the store).
 
+#include <optional>
+#include <string_view>
+
 #include "http/message.h"
 #include "service/app_key_service.h"
 #include "service/audit.h"
@@ -35,6 +38,9 @@ class ManagementApi {
   ApiResponse Handle(const ApiRequest& request);
 
  private:
+  ApiResponse Preflight(std::string_view origin);
+  ApiResponse Dispatch(const ApiRequest& request, std::optional<std::string_view> origin);
+
   struct Call;
   using Handler = ApiResponse (ManagementApi::*)(Call&);
   struct Route {

@@ -118,6 +118,23 @@ std::optional<std::vector<std::string>> AccessPolicy::NamespacesWith(
   return out;
 }
 
+bool AccessPolicy::AllowsOrigin(const Caller* caller, const domain::WebOrigin& origin) const {
+  auto reaches = [&](const std::string& id) {
+    if (!caller || (caller->superuser && caller->key_type != domain::KeyType::kManagement)) {
+      return true;
+    }
+    if (caller->key_type == domain::KeyType::kManagement) return id == caller->key_namespace;
+    return caller->capabilities->In(id) != nullptr;
+  };
+  bool allowed = false;
+  index_.ForEachNamespace([&](const std::string& id, const index::NamespaceEntry& ns) {
+    if (allowed || !reaches(id)) return;
+    allowed = std::any_of(ns.app_domains.begin(), ns.app_domains.end(),
+                          [&](const std::string& d) { return domain::HostPatternMatches(d, origin); });
+  });
+  return allowed;
+}
+
 Result<Caller> Authenticator::Authenticate(std::string_view secret,
                                            std::optional<std::string_view> basic_user) const {
   if (secret.empty())

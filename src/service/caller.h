@@ -19,6 +19,7 @@
 
 #include "domain/model.h"
 #include "domain/result.h"
+#include "domain/web_origin.h"
 #include "index/key_index.h"
 #include "service/verifier.h"
 
@@ -58,6 +59,12 @@ class AccessPolicy {
   // was being granted, e.g. "scope", "capability").
   Status CheckGrant(const Caller& caller, const std::vector<std::string>& grant,
                     std::string_view namespace_id, std::string_view what) const;
+
+  // True when `origin` is a whitelisted application domain (NamespaceSettings::app_domains) of
+  // a namespace the caller reaches: its management key's namespace, or for a personal token
+  // every namespace where its owner holds capabilities (every namespace for a superuser). With
+  // no caller (a CORS preflight carries no credential): of any namespace.
+  bool AllowsOrigin(const Caller* caller, const domain::WebOrigin& origin) const;
 
   // The namespaces in which the caller holds `permission`, for filtering listings; std::nullopt
   // means every namespace (a superuser's unbound credential).

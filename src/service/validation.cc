@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "domain/web_origin.h"
+
 namespace latchkey::service {
 namespace {
 
@@ -48,13 +50,10 @@ Status CheckEmail(std::string_view field, std::string_view email) {
 Status CheckDomains(std::string_view field, const std::vector<std::string>& domains) {
   if (domains.size() > 100) return Bad(field, "has more than 100 entries");
   for (const auto& domain : domains) {
-    auto ok_char = [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '.' || c == '-' || c == '*' || c == ':' || c == '/' || c == '[' || c == ']';
-    };
-    if (domain.empty() || domain.size() > 255 ||
-        !std::all_of(domain.begin(), domain.end(), ok_char)) {
-      return Bad(field, "entry '" + domain.substr(0, 64) + "' is not a host name");
+    if (!domain::IsValidHostPattern(domain)) {
+      return Bad(field, "entry '" + domain.substr(0, 64) +
+                            "' is not a host pattern ([scheme://]host[:port], host may start "
+                            "with *.)");
     }
   }
   return Status::Ok();

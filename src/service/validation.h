@@ -20,7 +20,8 @@ Status CheckName(std::string_view field, std::string_view name);
 Status CheckText(std::string_view field, std::string_view text, std::size_t max);
 // A plausible address: one '@' with text on both sides, no spaces, up to 254 bytes.
 Status CheckEmail(std::string_view field, std::string_view email);
-// Host names such as "app.example.com" or "*.example.com", optionally with scheme and port.
+// Host patterns such as "app.example.com" or "*.example.com", optionally with scheme and port
+// (domain/web_origin.h).
 Status CheckDomains(std::string_view field, const std::vector<std::string>& domains);
 
 }  // namespace latchkey::service
