@@ -255,9 +255,9 @@ void AllowOrigin(ApiResponse& response, std::string_view origin) {
 ApiResponse ManagementApi::Preflight(std::string_view origin) {
   auto parsed = domain::ParseWebOrigin(origin);
   if (!parsed || !s_.policy.AllowsOrigin(nullptr, *parsed)) {
-    return ErrorResponse(PermissionDenied(
-        "origin " + std::string(origin.substr(0, 128)) +
-        " is not a whitelisted application domain of any namespace"));
+    return ErrorResponse(
+        PermissionDenied("origin " + std::string(origin.substr(0, 128)) +
+                         " is not a whitelisted application domain of any namespace"));
   }
   ApiResponse response;
   response.status = 204;
@@ -285,7 +285,7 @@ ApiResponse ManagementApi::Handle(const ApiRequest& request) {
 }
 
 ApiResponse ManagementApi::Dispatch(const ApiRequest& request,
-                                 std::optional<std::string_view> origin) {
+                                    std::optional<std::string_view> origin) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return ErrorResponse(InvalidArgument("the request target is not a valid path"));
   auto segments = PathSegments(*url);

@@ -129,8 +129,9 @@ bool AccessPolicy::AllowsOrigin(const Caller* caller, const domain::WebOrigin& o
   bool allowed = false;
   index_.ForEachNamespace([&](const std::string& id, const index::NamespaceEntry& ns) {
     if (allowed || !reaches(id)) return;
-    allowed = std::any_of(ns.app_domains.begin(), ns.app_domains.end(),
-                          [&](const std::string& d) { return domain::HostPatternMatches(d, origin); });
+    allowed = std::any_of(ns.app_domains.begin(), ns.app_domains.end(), [&](const std::string& d) {
+      return domain::HostPatternMatches(d, origin);
+    });
   });
   return allowed;
 }
