@@ -145,4 +145,25 @@ std::string KeyHint(std::string_view key) {
   return hint;
 }
 
+std::string RedactKeys(std::string_view text) {
+  auto word_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!word_char(text[i])) {
+      out += text[i++];
+      continue;
+    }
+    std::size_t end = i;
+    while (end < text.size() && word_char(text[end])) ++end;
+    std::string_view word = text.substr(i, end - i);
+    out += word.size() > kKeyBodyChars && ParseKey(word) ? std::string_view("[redacted]") : word;
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace latchkey::crypto

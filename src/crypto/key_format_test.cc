@@ -260,5 +260,19 @@ TEST(KeyFormatDeathTest, GenerateKeyRefusesInvalidPrefix) {
   EXPECT_DEATH(GenerateKey("Bad", random), "invalid prefix");
 }
 
+TEST(RedactKeys, ReplacesEveryKeyAndNothingElse) {
+  SeededRandom random(7);
+  std::string a = GenerateKey("lk", random).key;
+  std::string b = GenerateKey("acme_test", random).key;
+  EXPECT_EQ(RedactKeys("no key " + a + " here/" + b + "?x=" + a),
+            "no key [redacted] here/[redacted]?x=[redacted]");
+  EXPECT_EQ(RedactKeys("ns_abc key_0123456789abcdef lk_short"),
+            "ns_abc key_0123456789abcdef lk_short");
+  std::string typo = a;
+  typo.back() = typo.back() == 'A' ? 'B' : 'A';  // a bad checksum is not a key
+  EXPECT_EQ(RedactKeys(typo), typo);
+  EXPECT_EQ(RedactKeys(""), "");
+}
+
 }  // namespace
 }  // namespace latchkey::crypto

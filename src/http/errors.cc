@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "crypto/key_format.h"
+
 namespace latchkey::http {
 
 int HttpStatusOf(ErrorCode code) {
@@ -38,8 +40,10 @@ namespace {
 
 ApiResponse MakeError(int http_status, std::string_view code, std::string_view message,
                       std::string_view field) {
-  boost::json::object error{{"code", code}, {"message", message}};
-  if (!field.empty()) error["field"] = field;
+  // Messages may quote what the client sent; a secret pasted into the wrong place is not
+  // repeated back (DESIGN §3: secrets never appear in error messages).
+  boost::json::object error{{"code", code}, {"message", crypto::RedactKeys(message)}};
+  if (!field.empty()) error["field"] = crypto::RedactKeys(field);
   ApiResponse response;
   response.status = http_status;
   response.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});

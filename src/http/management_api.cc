@@ -314,16 +314,25 @@ ApiResponse ManagementApi::Dispatch(const ApiRequest& request,
   }
   auto presented = ExtractKey(request);
   if (!presented.ok()) return ErrorResponse(Unauthenticated(presented.status().message()));
-  auto caller = s_.authenticator.Authenticate(presented->secret(), presented->basic_user());
+  auto caller = s_.authenticator.Identify(presented->secret(), presented->basic_user());
   if (!caller.ok()) return ErrorResponse(caller.status());
   caller->request_id = request.request_id;
   caller->source_ip = request.remote_address;
+  // Refusals before any service runs are audited here (every 403 is).
+  auto refuse = [&](std::string_view action, const Status& why) {
+    s_.audit.Denied(*caller, action, "", caller->key_namespace, why);
+    return ErrorResponse(why);
+  };
+  if (Status s = service::Authenticator::ManagementCredential(*caller); !s.ok()) {
+    return refuse("management.call", s);
+  }
   if (origin) {
     auto parsed = domain::ParseWebOrigin(*origin);
     if (!parsed || !s_.policy.AllowsOrigin(&*caller, *parsed)) {
-      return ErrorResponse(PermissionDenied(
-          "origin " + std::string(origin->substr(0, 128)) +
-          " is not a whitelisted application domain of the namespaces this credential reaches"));
+      return refuse("management.cors",
+                    PermissionDenied("origin " + std::string(origin->substr(0, 128)) +
+                                     " is not a whitelisted application domain of the "
+                                     "namespaces this credential reaches"));
     }
   }
   std::string id = ids.empty() ? "" : ids.front();
@@ -676,10 +685,7 @@ ApiResponse ManagementApi::CreateAppKeys(Call& call) {
     if (Status s = app.Finish(); !s.ok()) {
       return ErrorResponse(InvalidField(prefix + "apps[0]." + s.field(), s.message()));
     }
-    if (user_id && *user_id != call.id) {
-      return ErrorResponse(InvalidField(prefix + "apps[0].user_id",
-                                        "apps[].user_id must name the user of the path"));
-    }
+    input.user_id = std::move(user_id);
     inputs.push_back(std::move(input));
   }
   auto created = s_.app_keys.Create(call.caller, call.id, inputs);

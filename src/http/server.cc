@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/key_format.h"
 #include "http/errors.h"
 #include "http/json_text.h"
 #include "http/response_head.h"
@@ -257,13 +258,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!server_.log->should_log(spdlog::level::info)) return;
     auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
-    std::string method_storage, path_storage;
+    std::string method_storage, path_storage, redacted;
+    std::string_view path = view_.Path();
+    if (path.size() > crypto::kKeyBodyChars) {  // long enough to hold a key: never log one
+      redacted = crypto::RedactKeys(path);
+      path = redacted;
+    }
     std::string_view quote = key_id.empty() ? "" : "\"";  // ids are base62: no escaping
     server_.log->info(
         R"("msg":"request","method":"{}","path":"{}","status":{},"latency_us":{},"key_id":{}{}{},"remote":"{}","request_id":"{}")",
-        JsonEscaped(view_.method, method_storage), JsonEscaped(view_.Path(), path_storage), status,
-        micros, quote, key_id.empty() ? std::string_view("null") : key_id, quote, remote_,
-        request_id_);
+        JsonEscaped(view_.method, method_storage), JsonEscaped(path, path_storage), status, micros,
+        quote, key_id.empty() ? std::string_view("null") : key_id, quote, remote_, request_id_);
   }
 
   Socket socket_;

@@ -2,6 +2,7 @@
 
 #include "crypto/key_format.h"
 #include "crypto/random.h"
+#include "domain/permission.h"
 
 namespace latchkey::service {
 namespace {
@@ -9,18 +10,23 @@ namespace {
 using domain::Namespace;
 using domain::NamespaceKind;
 
-// The application namespaces whose id or name is `app`.
-Result<std::vector<Namespace>> FindApps(store::Transaction& tx, const std::string& app) {
+// The application namespaces whose id or name is `app` and where `caller` may create keys.
+Result<std::vector<Namespace>> FindApps(store::Transaction& tx, const AccessPolicy& policy,
+                                        const Caller& caller, const std::string& app) {
   std::vector<Namespace> found;
+  auto usable = [&](const Namespace& ns) {
+    return ns.kind == NamespaceKind::kApplication &&
+           policy.Authorize(caller, "keys:create", ns.id).ok();
+  };
   if (auto by_id = tx.GetNamespace(app); by_id.ok()) {
-    if (by_id->kind == NamespaceKind::kApplication) found.push_back(*by_id);
+    if (usable(*by_id)) found.push_back(*by_id);
     return found;
   }
   store::PageRequest page{.cursor = "", .limit = 1000};
   do {
     LK_ASSIGN_OR_RETURN(auto batch, tx.ListNamespaces({.kind = NamespaceKind::kApplication}, page));
     for (auto& ns : batch.items) {
-      if (ns.name == app) found.push_back(std::move(ns));
+      if (ns.name == app && usable(ns)) found.push_back(std::move(ns));
     }
     page.cursor = batch.next_cursor;
   } while (!page.cursor.empty());
@@ -29,10 +35,13 @@ Result<std::vector<Namespace>> FindApps(store::Transaction& tx, const std::strin
 
 }  // namespace
 
-Result<domain::Principal> AppKeyService::ResolveUser(const Caller& caller,
-                                                     const std::string& user) {
+Result<domain::Principal> AppKeyService::ResolveUser(const Caller& caller, const std::string& user,
+                                                     std::string_view action) {
   if (caller.key_type != domain::KeyType::kPersonal) {
-    return PermissionDenied("these routes take a personal access token (Authorization: Key <PAT>)");
+    Status refused =
+        PermissionDenied("these routes take a personal access token (Authorization: Key <PAT>)");
+    audit_.Denied(caller, action, "", caller.key_namespace, refused);
+    return refused;
   }
   domain::Principal principal;
   Status found = ctx_.store.Read([&](store::Transaction& tx) -> Status {
@@ -46,20 +55,31 @@ Result<domain::Principal> AppKeyService::ResolveUser(const Caller& caller,
   });
   // Someone else, or nobody: the same answer, so that user names do not leak.
   if (!found.ok() || principal.id != caller.principal_id) {
-    return PermissionDenied("a personal access token can only manage its own user's keys");
+    Status refused =
+        PermissionDenied("a personal access token can only manage its own user's keys");
+    audit_.Denied(caller, action, "", "", refused);
+    return refused;
   }
   return principal;
 }
 
 Result<std::vector<AppKey>> AppKeyService::Create(const Caller& caller, const std::string& user,
                                                   const std::vector<AppKeyInput>& inputs) {
-  LK_ASSIGN_OR_RETURN(domain::Principal principal, ResolveUser(caller, user));
+  LK_ASSIGN_OR_RETURN(domain::Principal principal, ResolveUser(caller, user, "keys.create"));
   std::vector<CreateKeyInput> creates;
   std::vector<std::string> app_names;
   LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-      std::string field = "keys[" + std::to_string(i) + "].apps";
-      LK_ASSIGN_OR_RETURN(std::vector<Namespace> apps, FindApps(tx, inputs[i].app));
+      std::string entry = "keys[" + std::to_string(i) + "].";
+      std::string field = entry + "apps";
+      if (inputs[i].user_id && *inputs[i].user_id != principal.id &&
+          *inputs[i].user_id != principal.name) {
+        return InvalidField(field + "[0].user_id", "apps[].user_id must name the user of the path");
+      }
+      LK_ASSIGN_OR_RETURN(std::vector<std::string> scopes,
+                          domain::NormalizeScopes(inputs[i].scopes, entry + "scopes"));
+      LK_ASSIGN_OR_RETURN(std::vector<Namespace> apps,
+                          FindApps(tx, ctx_.policy, caller, inputs[i].app));
       if (apps.empty()) {
         return InvalidField(field, "no application " + inputs[i].app.substr(0, 64));
       }
@@ -87,7 +107,7 @@ Result<std::vector<AppKey>> AppKeyService::Create(const Caller& caller, const st
 }
 
 Result<std::vector<AppKey>> AppKeyService::List(const Caller& caller, const std::string& user) {
-  LK_ASSIGN_OR_RETURN(domain::Principal principal, ResolveUser(caller, user));
+  LK_ASSIGN_OR_RETURN(domain::Principal principal, ResolveUser(caller, user, "keys.list"));
   std::vector<AppKey> out;
   LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
     store::PageRequest page{.cursor = "", .limit = 1000};
@@ -108,7 +128,7 @@ Result<std::vector<AppKey>> AppKeyService::List(const Caller& caller, const std:
 
 Status AppKeyService::Delete(const Caller& caller, const std::string& user,
                              const std::string& key) {
-  LK_ASSIGN_OR_RETURN(domain::Principal principal, ResolveUser(caller, user));
+  LK_ASSIGN_OR_RETURN(domain::Principal principal, ResolveUser(caller, user, "keys.delete"));
   std::string id = key;
   if (auto parsed = crypto::ParseKey(key)) {
     // The secret itself, as the original API takes it: it must be the key's real secret.

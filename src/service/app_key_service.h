@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "service/audit.h"
 #include "service/context.h"
 #include "service/key_service.h"
 
@@ -19,8 +20,9 @@ namespace latchkey::service {
 
 struct AppKeyInput {
   std::string description;
-  std::vector<std::string> scopes;  // "All" is "*"
-  std::string app;                  // application namespace id or name
+  std::vector<std::string> scopes;     // "All" is "*"
+  std::string app;                     // application namespace id or name
+  std::optional<std::string> user_id;  // if given, must name the same user (id or name)
 };
 
 struct AppKey {
@@ -32,9 +34,12 @@ struct AppKey {
 
 class AppKeyService {
  public:
-  AppKeyService(const ServiceContext& ctx, KeyService& keys) : ctx_(ctx), keys_(keys) {}
+  AppKeyService(const ServiceContext& ctx, KeyService& keys)
+      : ctx_(ctx), keys_(keys), audit_(ctx) {}
 
-  // All keys or none. kInvalidArgument with field "keys[i].apps" for an unknown app.
+  // All keys or none. kInvalidArgument with field "keys[i].…" for a bad entry; an app is found
+  // by id or name among the applications where the caller may create keys (any other is
+  // unknown, so that other tenants' apps neither leak nor clash).
   Result<std::vector<AppKey>> Create(const Caller& caller, const std::string& user,
                                      const std::vector<AppKeyInput>& inputs);
   // The user's keys bound to application namespaces.
@@ -43,11 +48,13 @@ class AppKeyService {
   Status Delete(const Caller& caller, const std::string& user, const std::string& key);
 
  private:
-  // The user, when it is the caller; kPermissionDenied otherwise.
-  Result<domain::Principal> ResolveUser(const Caller& caller, const std::string& user);
+  // The user, when it is the caller; kPermissionDenied (audited as `action`) otherwise.
+  Result<domain::Principal> ResolveUser(const Caller& caller, const std::string& user,
+                                        std::string_view action);
 
   const ServiceContext& ctx_;
   KeyService& keys_;
+  AuditLog audit_;
 };
 
 }  // namespace latchkey::service

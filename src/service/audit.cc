@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "crypto/key_format.h"
 #include "crypto/sha256.h"
 
 namespace latchkey::service {
@@ -31,6 +32,11 @@ std::string AuditDetail(std::string_view name, std::string_view value) {
 }
 
 Status AppendAuditEvent(store::Transaction& tx, domain::AuditEvent& event) {
+  // Targets and namespaces may come from the request as given; a secret pasted there is not
+  // kept (DESIGN §3: never in audit events).
+  event.target = crypto::RedactKeys(event.target);
+  event.namespace_id = crypto::RedactKeys(event.namespace_id);
+  event.details_json = crypto::RedactKeys(event.details_json);
   LK_ASSIGN_OR_RETURN(std::optional<domain::AuditEvent> last, tx.LastAuditEvent());
   event.seq = last ? last->seq + 1 : 1;
   event.prev_hash = last ? last->hash : kGenesisHash;

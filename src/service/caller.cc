@@ -136,8 +136,22 @@ bool AccessPolicy::AllowsOrigin(const Caller* caller, const domain::WebOrigin& o
   return allowed;
 }
 
+Status Authenticator::ManagementCredential(const Caller& caller) {
+  if (caller.key_type == domain::KeyType::kStandard) {
+    return PermissionDenied("standard keys cannot call the management API");
+  }
+  return Status::Ok();
+}
+
 Result<Caller> Authenticator::Authenticate(std::string_view secret,
                                            std::optional<std::string_view> basic_user) const {
+  LK_ASSIGN_OR_RETURN(Caller caller, Identify(secret, basic_user));
+  LK_RETURN_IF_ERROR(ManagementCredential(caller));
+  return caller;
+}
+
+Result<Caller> Authenticator::Identify(std::string_view secret,
+                                       std::optional<std::string_view> basic_user) const {
   if (secret.empty())
     return Unauthenticated("a personal access token or management key is required");
   VerifyResult result = verifier_.Verify({.key = secret, .claimed_id = basic_user});
@@ -145,13 +159,9 @@ Result<Caller> Authenticator::Authenticate(std::string_view secret,
     return Unauthenticated("the credential is not valid (" +
                            std::string(VerifyCodeName(result.code)) + ")");
   }
-  std::string key_id = crypto::PublicKeyId(result.id_chars);
   const index::KeyEntry& key = *result.entry;
-  if (key.type == domain::KeyType::kStandard) {
-    return PermissionDenied("standard keys cannot call the management API");
-  }
   Caller caller{.principal_id = key.owner_id,
-                .key_id = std::move(key_id),
+                .key_id = crypto::PublicKeyId(result.id_chars),
                 .key_type = key.type,
                 .key_namespace = key.namespace_id,
                 .key_scopes = *key.scopes};

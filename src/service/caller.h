@@ -90,6 +90,13 @@ class Authenticator {
   Result<Caller> Authenticate(std::string_view secret,
                               std::optional<std::string_view> basic_user) const;
 
+  // The Caller of any VALID credential, standard keys included (so that a refusal can name
+  // who was refused); kUnauthenticated otherwise. Authenticate = Identify + refusing standard
+  // keys (ManagementCredential).
+  Result<Caller> Identify(std::string_view secret,
+                          std::optional<std::string_view> basic_user) const;
+  static Status ManagementCredential(const Caller& caller);
+
  private:
   const Verifier& verifier_;
 };

@@ -20,10 +20,20 @@ Result<Group> LoadGroup(store::Transaction& tx, const std::string& id) {
   return found;
 }
 
-Status CheckMembers(store::Transaction& tx, const std::vector<std::string>& members) {
+// A principal the caller may name as a member: itself, or one it may read (others look
+// unknown, so that group membership is no oracle for another tenant's ids).
+bool CanSeePrincipal(const AccessPolicy& policy, const Caller& caller, const domain::Principal& p) {
+  return p.id == caller.principal_id ||
+         policy.Authorize(caller, "principals:read", p.namespace_id).ok();
+}
+
+Status CheckMembers(store::Transaction& tx, const AccessPolicy& policy, const Caller& caller,
+                    const std::vector<std::string>& members) {
   for (const auto& id : members) {
-    if (!tx.GetPrincipal(id).ok())
+    auto p = tx.GetPrincipal(id);
+    if (!p.ok() || !CanSeePrincipal(policy, caller, *p)) {
       return InvalidField("members", "no principal " + id.substr(0, 64));
+    }
   }
   return Status::Ok();
 }
@@ -96,7 +106,7 @@ Result<Group> GroupService::Create(const Caller& caller, CreateGroupInput input)
     if (!tx.GetNamespace(input.namespace_id).ok()) {
       return InvalidField("namespace", "no namespace " + input.namespace_id.substr(0, 64));
     }
-    LK_RETURN_IF_ERROR(CheckMembers(tx, input.members));
+    LK_RETURN_IF_ERROR(CheckMembers(tx, ctx_.policy, caller, input.members));
     group.id = crypto::NewId("grp", ctx_.random);
     group.namespace_id = input.namespace_id;
     group.name = input.name;
@@ -218,7 +228,8 @@ Result<Group> GroupService::AddMember(const Caller& caller, const std::string& i
         // Adding a member hands it the group's capabilities: the caller must hold them.
         LK_RETURN_IF_ERROR(ctx_.policy.CheckGrant(caller, group.capabilities, group.namespace_id,
                                                   "the group's capability"));
-        if (!tx.GetPrincipal(principal_id).ok()) {
+        auto member = tx.GetPrincipal(principal_id);
+        if (!member.ok() || !CanSeePrincipal(ctx_.policy, caller, *member)) {
           return NotFound("no principal " + principal_id.substr(0, 64));
         }
         if (std::binary_search(group.members.begin(), group.members.end(), principal_id)) {

@@ -122,7 +122,7 @@ TEST_F(AccessTest, NoPermissionNoAction) {
 }
 
 TEST_F(AccessTest, KeysCannotExceedTheirCreator) {
-  MustGroup(ns_, {"keys:*", "raw:read"}, {user_});
+  MustGroup(ns_, {"keys:*", "raw:read", "principals:read"}, {user_});
   Caller user = As(user_pat_);
   EXPECT_TRUE(
       keys().Create(user, {.name = "ok", .namespace_id = ns_, .scopes = V{"raw:read"}}).ok());
@@ -168,7 +168,7 @@ TEST_F(AccessTest, ScopeUpdatesAreCheckedToo) {
 }
 
 TEST_F(AccessTest, GroupsCannotExceedTheirEditor) {
-  MustGroup(ns_, {"groups:*", "raw:read"}, {user_});
+  MustGroup(ns_, {"groups:*", "raw:read", "principals:read"}, {user_});
   Caller user = As(user_pat_);
   auto ok = groups().Create(
       user, {.namespace_id = ns_, .name = "readers", .capabilities = {"raw:read:db1/t1"}});
@@ -183,6 +183,23 @@ TEST_F(AccessTest, GroupsCannotExceedTheirEditor) {
   EXPECT_EQ(groups().AddMember(user, admins.id, user_).status().code(),
             ErrorCode::kPrivilegeEscalation);
   EXPECT_EQ(groups().AddMember(user, ok->id, sa_).status().code(), ErrorCode::kOk);
+}
+
+TEST_F(AccessTest, OthersAreOnlyNamedWhenVisible) {
+  MustGroup(ns_, {"keys:*", "groups:*", "raw:read"}, {user_});
+  Caller user = As(user_pat_);  // no principals:read: the service account is unknown to her
+  auto key = keys().Create(
+      user, {.name = "k", .owner = sa_, .namespace_id = ns_, .scopes = V{"raw:read"}});
+  EXPECT_EQ(key.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(key.status().field(), "owner");
+  auto g = groups().Create(user, {.namespace_id = ns_, .name = "x", .members = {sa_}});
+  EXPECT_EQ(g.status().field(), "members");
+  // Never a key owned by a superuser, which would outlive her own rights.
+  MustGroup(boot_.namespace_id, {"principals:read"}, {user_});  // she can see the admin
+  auto backdoor = keys().Create(
+      As(user_pat_),
+      {.name = "b", .owner = admin_.principal_id, .namespace_id = ns_, .scopes = V{"raw:read"}});
+  EXPECT_EQ(backdoor.status().code(), ErrorCode::kPermissionDenied);
 }
 
 TEST_F(AccessTest, ManagementKeysStayInTheirNamespace) {

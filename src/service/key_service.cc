@@ -74,10 +74,14 @@ Status KeyService::Validate(const CreateKeyInput& input) const {
   return Status::Ok();
 }
 
-Status KeyService::AuthorizeOn(const Caller& caller, std::string_view permission,
-                               const ApiKey& key) const {
-  if (key.owner_id == caller.principal_id && caller.key_type == KeyType::kPersonal) {
-    return Status::Ok();  // with your personal token, your own keys are yours to manage
+Status KeyService::AuthorizeOn(const Caller& caller, std::string_view permission, const ApiKey& key,
+                               Effect effect) const {
+  // With a personal token whose scopes allow it, an owner may always look at, edit (scopes
+  // still bounded by CheckScopes), disable, revoke and delete their own keys. Re-enabling
+  // needs the permission: the key may have been disabled by someone else, for a reason.
+  if (effect == Effect::kOwnerMay && key.owner_id == caller.principal_id &&
+      caller.key_type == KeyType::kPersonal && domain::AnyGrants(caller.key_scopes, permission)) {
+    return Status::Ok();
   }
   return ctx_.policy.Authorize(caller, permission, NamespaceOf(key));
 }
@@ -168,10 +172,22 @@ Status KeyService::CreateIn(store::Transaction& tx, const Caller& caller, Create
   } else {
     LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "keys:create", namespace_id));
   }
+  auto owner = tx.GetPrincipal(owner_id);
+  if (owner.ok() && owner_id != caller.principal_id && !caller.superuser) {
+    // Someone else's key: the owner must be someone the caller can see (a principal it may
+    // read, or one with capabilities in the key's namespace), and never a superuser, whose
+    // unbounded capabilities would outlive the caller's own.
+    auto entry = ctx_.index.FindPrincipal(owner_id);
+    bool visible = ctx_.policy.Authorize(caller, "principals:read", owner->namespace_id).ok() ||
+                   (entry && entry->capabilities->In(namespace_id) != nullptr);
+    if (!visible) owner = NotFound("");
+    if (visible && owner->superuser) {
+      return PermissionDenied("only a superuser can create keys owned by a superuser");
+    }
+  }
+  if (!owner.ok()) return InvalidField("owner", "no principal " + owner_id.substr(0, 64));
   LK_RETURN_IF_ERROR(CheckScopes(caller, input.scopes.value_or(std::vector<std::string>{"*"}), type,
                                  owner_id, namespace_id));
-  auto owner = tx.GetPrincipal(owner_id);
-  if (!owner.ok()) return InvalidField("owner", "no principal " + owner_id.substr(0, 64));
   if (type == KeyType::kPersonal && owner->kind != domain::PrincipalKind::kUser) {
     return InvalidField("type", "personal access tokens belong to users, not service accounts");
   }
@@ -191,7 +207,7 @@ Status KeyService::CreateIn(store::Transaction& tx, const Caller& caller, Create
 }
 
 Status KeyService::CheckReadable(const Caller& caller, const ApiKey& key) const {
-  if (!AuthorizeOn(caller, "keys:read", key).ok()) {
+  if (!AuthorizeOn(caller, "keys:read", key, Effect::kOwnerMay).ok()) {
     return KeyNotFound(key.id);
   }
   return Status::Ok();
@@ -255,7 +271,7 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
     LK_ASSIGN_OR_RETURN(key, LoadKey(tx, id));
     LK_RETURN_IF_ERROR(CheckReadable(caller, key));
     event.namespace_id = NamespaceOf(key);
-    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:update", key));
+    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:update", key, Effect::kOwnerMay));
     if (input.scopes) {
       LK_RETURN_IF_ERROR(
           CheckScopes(caller, *input.scopes, key.type, key.owner_id, NamespaceOf(key)));
@@ -283,7 +299,9 @@ Result<ApiKey> KeyService::Apply(const Caller& caller, const std::string& id, Ke
     LK_RETURN_IF_ERROR(CheckReadable(caller, key));
     event.namespace_id = NamespaceOf(key);
     std::string_view permission = action == KeyAction::kRevoke ? "keys:revoke" : "keys:update";
-    LK_RETURN_IF_ERROR(AuthorizeOn(caller, permission, key));
+    LK_RETURN_IF_ERROR(
+        AuthorizeOn(caller, permission, key,
+                    action == KeyAction::kEnable ? Effect::kNeedsPermission : Effect::kOwnerMay));
     if (key.status == KeyStatus::kRevoked) {
       if (action == KeyAction::kRevoke) return Status::Ok();  // revoking twice is a no-op
       return Conflict("the key is revoked; a revoked key cannot be enabled or disabled");
@@ -315,7 +333,7 @@ Status KeyService::Delete(const Caller& caller, const std::string& id) {
     LK_ASSIGN_OR_RETURN(ApiKey key, LoadKey(tx, id));
     LK_RETURN_IF_ERROR(CheckReadable(caller, key));
     event.namespace_id = NamespaceOf(key);
-    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:delete", key));
+    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:delete", key, Effect::kOwnerMay));
     return tx.DeleteKey(id);
   }));
   ctx_.index.EraseKeys({id});

@@ -69,10 +69,12 @@ class KeyService {
   Status CreateIn(store::Transaction& tx, const Caller& caller, CreateKeyInput& input,
                   CreatedKey& created, domain::AuditEvent& event);
   Status CheckReadable(const Caller& caller, const domain::ApiKey& key) const;
-  // Management permission `permission` on `key`. The owner's personal token may always manage
-  // the owner's keys (scope changes are still bounded by CheckScopes).
-  Status AuthorizeOn(const Caller& caller, std::string_view permission,
-                     const domain::ApiKey& key) const;
+  enum class Effect { kOwnerMay, kNeedsPermission };
+  // Management permission `permission` on `key`. With kOwnerMay (read, update, disable,
+  // revoke, delete) the owner's personal token may act when its scopes grant `permission`,
+  // whatever the owner's capabilities.
+  Status AuthorizeOn(const Caller& caller, std::string_view permission, const domain::ApiKey& key,
+                     Effect effect) const;
   // No escalation (DESIGN §4.2): kPrivilegeEscalation when `scopes` on a key of `type` owned by
   // `owner_id` in `namespace_id` would grant more than the caller holds there.
   Status CheckScopes(const Caller& caller, const std::vector<std::string>& scopes,

@@ -44,6 +44,19 @@ Result<Namespace> NamespaceService::Create(const Caller& caller,
         event.namespace_id = input.parent_id.value_or("");
         LK_RETURN_IF_ERROR(
             ctx_.policy.Authorize(caller, "namespaces:write", input.parent_id.value_or("")));
+        // A management key creates only namespaces it can manage afterwards (DESIGN §4.4):
+        // the workspaces and user groups of its application.
+        if (caller.key_type == domain::KeyType::kManagement) {
+          auto parent = ctx_.index.FindNamespace(input.parent_id.value_or(""));
+          bool reachable = parent && parent->kind == domain::NamespaceKind::kApplication &&
+                           (input.kind == domain::NamespaceKind::kWorkspace ||
+                            input.kind == domain::NamespaceKind::kUserGroup);
+          if (!reachable) {
+            return PermissionDenied(
+                "a management key can only create the workspaces and user groups of its "
+                "application; use a personal access token");
+          }
+        }
         if (ns.parent_id && !tx.GetNamespace(*ns.parent_id).ok()) {
           return InvalidField("parent_id", "no namespace " + ns.parent_id->substr(0, 64));
         }

@@ -129,6 +129,9 @@ Result<Principal> PrincipalService::Update(const Caller& caller, const std::stri
         }
         event.namespace_id = p.namespace_id;
         LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
+        if (p.superuser && !caller.superuser) {
+          return PermissionDenied("only a superuser can change or delete a superuser");
+        }
         if (input.name) p.name = *input.name;
         if (input.email) p.email = *input.email;
         if (input.status) p.status = *input.status;
@@ -151,6 +154,9 @@ Status PrincipalService::Delete(const Caller& caller, const std::string& id) {
         }
         event.namespace_id = p.namespace_id;
         LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
+        if (p.superuser && !caller.superuser) {
+          return PermissionDenied("only a superuser can change or delete a superuser");
+        }
         LK_ASSIGN_OR_RETURN(key_ids, KeyIdsOwnedBy(tx, id));
         for (const auto& key_id : key_ids) LK_RETURN_IF_ERROR(tx.DeleteKey(key_id));
         return tx.DeletePrincipal(id);

@@ -779,7 +779,8 @@ class DefaultKey(AccessTestCase):
             ("PATCH", f"/v1/keys/{kid}", {"description": "mine"}, 200),
             ("PATCH", f"/v1/keys/{kid}", {"scopes": []}, 200),
             ("POST", f"/v1/keys/{kid}/disable", None, 200),
-            ("POST", f"/v1/keys/{kid}/enable", None, 200),
+            # Re-enabling needs keys:update: someone else may have disabled it for a reason.
+            ("POST", f"/v1/keys/{kid}/enable", None, 403),
             ("POST", f"/v1/keys/{kid}/revoke", None, 200),
             ("DELETE", f"/v1/keys/{kid}", None, 204),
         ]:

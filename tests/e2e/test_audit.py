@@ -192,13 +192,12 @@ class Events(AuditTestCase):
                 self.assertEqual(s.call(method, path, body, token=token).status, status)
         self.assertEqual(events_after(s, seq), [])
 
-    # BUG (issue 3: "every management action (success and denial) appends an audit event";
+    # Regression (issue 3: "every management action (success and denial) appends an audit event";
     # src/service/audit.h: a change refused with 403 appends a denied event): a 403 answered
     # before a Caller exists is not audited — a *standard* key on the management API (the
     # credential is valid and its owner known: Authenticator refuses it), and the /v2 routes
     # refusing another user's PAT or a management key (AppKeyService::ResolveUser refuses
     # before KeyService, which is what audits).
-    @unittest.expectedFailure
     def test_every_403_is_audited(self):
         s = self.server
         ns = s.create_namespace()
@@ -220,13 +219,12 @@ class Events(AuditTestCase):
                 self.assertEqual([e["outcome"] for e in events], ["denied"])
 
 
-    # BUG (DESIGN §3: "Secrets never appear in logs, audit events, error messages"): a secret
+    # Regression (DESIGN §3: "Secrets never appear in logs, audit events, error messages"): a secret
     # pasted where an id belongs — here a personal token given as the namespace filter, an easy
     # slip — is echoed in the 403 message and stored verbatim as the `namespace` of the denied
     # audit event, where the append-only chain keeps it for ever (removing it breaks the chain).
     # The server recognizes its own key format offline (prefix + checksum) and could refuse or
     # mask it.
-    @unittest.expectedFailure
     def test_a_secret_sent_as_an_id_is_not_stored(self):
         s = self.server
         ns = s.create_namespace()

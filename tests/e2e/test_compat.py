@@ -179,9 +179,10 @@ class Compat(harness.SharedServerTestCase, unittest.TestCase):
              "invalid_argument"),
             ("scope beyond the user's", self.entry(self.app["id"], user.id, ["predict:write"]),
              403, "privilege_escalation"),
+            # An app where the user may not create keys is not one the route can name.
             ("no keys:create in that app", self.entry(self.other_app["id"], user.id,
                                                       ["predict:read"]),
-             403, "permission_denied"),
+             400, "invalid_argument"),
             ("malformed scope", self.entry(self.app["id"], user.id, ["predict"]), 400,
              "invalid_argument"),
             ("another user", self.entry(self.app["id"], "someone-else"), 400,
@@ -230,11 +231,10 @@ class Compat(harness.SharedServerTestCase, unittest.TestCase):
         self.assertEqual(len(all_items(s, f"/v1/keys?owner={user.id}&namespace={self.app['id']}")),
                          1)
 
-    # BUG (cross-tenant, DESIGN §4.4 "never leak another tenant's names or ids"): an app named
+    # Regression (cross-tenant, DESIGN §4.4 "never leak another tenant's names or ids"): an app named
     # in apps[].id is looked up by name among the applications of EVERY tenant. Naming another
     # tenant's application answers 403 "missing permission keys:create in namespace <its id>"
     # — the other tenant's app id — where an unknown name answers 400 "no application".
-    @unittest.expectedFailure
     def test_another_tenants_app_name_looks_unknown(self):
         s = self.server
         user = self.new_user()
@@ -248,11 +248,10 @@ class Compat(harness.SharedServerTestCase, unittest.TestCase):
             answers[what] = (resp.status, resp.json["error"]["code"])
         self.assertEqual(answers["foreign"], answers["unknown"])
 
-    # BUG (same cause): when another tenant happens to have an application with the same name
+    # Regression (same cause): when another tenant happens to have an application with the same name
     # as the user's own, the user can no longer name its app: 400 "several applications are
     # named …; name it by id". Application names are only unique under one parent, so one
     # tenant's choice of name breaks another tenant's clients (and tells them it exists).
-    @unittest.expectedFailure
     def test_an_app_name_used_by_another_tenant_does_not_break_mine(self):
         s = self.server
         name = named("shop")
@@ -264,11 +263,10 @@ class Compat(harness.SharedServerTestCase, unittest.TestCase):
         self.assertEqual(resp.status, 200, resp)
         self.assertEqual(s.verify(resp.json["keys"][0]["id"])["key"]["namespace"], mine["id"])
 
-    # BUG (DESIGN §6.3: "`user_id` is the principal's id or name"): the server compares
+    # Regression (DESIGN §6.3: "`user_id` is the principal's id or name"): the server compares
     # apps[].user_id with the path segment as strings, so naming the same user by id in the
     # path and by name in the body (or the other way round) is refused with 400
     # keys[0].apps[0].user_id although both name the caller.
-    @unittest.expectedFailure
     def test_user_named_by_id_in_the_path_and_by_name_in_the_body(self):
         user = self.new_user()
         for path_user, body_user in ((user.id, user.name), (user.name, user.id)):

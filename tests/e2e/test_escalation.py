@@ -61,9 +61,10 @@ MATRIX = [
          action="keys.create"),
     case("PAT: default scopes (`*`) for an owner who holds more", "alice", "POST", KEY,
          {"name": "{new}", "namespace": "{A}", "owner": "{sa}"}, action="keys.create"),
+    # The superuser lives outside A: to alice it is an unknown principal.
     case("PAT: `All` for the superuser as owner", "alice", "POST", KEY,
          {"name": "{new}", "namespace": "{A}", "owner": "{admin}", "scopes": ["All"]},
-         action="keys.create"),
+         status=400, code="invalid_argument", audited=False),
     case("PAT: management key with audit:read", "alice", "POST", KEY,
          {"name": "{new}", "namespace": "{A}", "type": "management", "scopes": ["audit:read"]},
          action="keys.create"),
@@ -100,8 +101,8 @@ MATRIX = [
          {"scopes": ["raw:*"]}, action="keys.update"),
     case("PAT: widen another's key to `*` (its owner holds more)", "alice", "PATCH",
          "/v1/keys/{k_sa}", {"scopes": ["*"]}, action="keys.update"),
-    case("restricted PAT: widen itself", "alice_ro", "PATCH", "/v1/keys/{alice_ro_key}",
-         {"scopes": ["*"]}, action="keys.update"),
+    denied("restricted PAT: widen itself (it lacks keys:update)", "alice_ro", "PATCH",
+           "/v1/keys/{alice_ro_key}", {"scopes": ["*"]}, action="keys.update"),
     case("management key: widen a key beyond its own scopes", "alice_mk", "PATCH",
          "/v1/keys/{k_sa}", {"scopes": ["raw:read"]}, action="keys.update"),
     denied("restricted PAT: revoke another's key (keys:read only)", "alice_ro", "POST",
@@ -477,10 +478,9 @@ def ids_of(items):
     return [i["id"] for i in items]
 
 
-class BugsFound(unittest.TestCase):
-    """Holes the server leaves open (found against commit 35659c1, still open at b3fbcf9).
-    Each test states the rule it holds the server to and is marked expectedFailure until the
-    server is fixed.
+class Regressions(unittest.TestCase):
+    """Holes found in the first version of the access model (commit 35659c1) and closed since;
+    each test states the rule it holds the server to.
 
     docs/decisions.md records that keys are bounded by their owner continuously and by their
     creator only at creation ("a key someone made for a service account keeps working if its
@@ -495,7 +495,7 @@ class BugsFound(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.close()
 
-    # BUG (persistence / impersonation; DESIGN §4.3 "only a superuser can make another"): with
+    # (persistence / impersonation; DESIGN §4.3 "only a superuser can make another"): with
     # keys:create in a namespace, a non-superuser may name ANY principal as a key's `owner` —
     # the superuser included — and the key then acts as that principal within its scopes. Mallory
     # (keys:create, raw:read) mints a MANAGEMENT key owned by the superuser with exactly her own
@@ -505,7 +505,6 @@ class BugsFound(unittest.TestCase):
     # Expected: a key may only be made for a principal the caller may manage (itself, or one
     # whose home namespace it holds principals:write in) — here 403 (or 400 owner) and nothing
     # written.
-    @unittest.expectedFailure
     def test_a_non_superuser_cannot_mint_keys_owned_by_the_superuser(self):
         s = self.server
         admin_id = s.admin("GET", "/v1/whoami").json["principal"]["id"]
@@ -527,13 +526,12 @@ class BugsFound(unittest.TestCase):
         self.assertIn(resp.status, (400, 403), resp)
         self.assertEqual(snapshot(s), before)
 
-    # BUG (cross-tenant, DESIGN §4.4 "never leak another tenant's names or ids"): for the same
+    # (cross-tenant, DESIGN §4.4 "never leak another tenant's names or ids"): for the same
     # reason the owner may be a principal of ANOTHER tenant that the caller cannot read. The
     # answer then differs from the one for a principal that does not exist (201 instead of 400
     # owner), and a 409 tells whether that user already has a key of a given name (e.g.
     # "default-key"): another tenant's key names leak, and names can be squatted in its users'
     # key-name space. Expected: the same 400 (field owner) as for an unknown principal.
-    @unittest.expectedFailure
     def test_owner_in_another_tenant_looks_like_an_unknown_principal(self):
         s = self.server
         a, b = s.create_namespace(), s.create_namespace()
@@ -550,7 +548,7 @@ class BugsFound(unittest.TestCase):
         self.assertEqual(answers["victim"], answers["nobody"])
         self.assertEqual(snapshot(s), before)
 
-    # BUG (scope bypass, DESIGN §4.1 effective(key) = key.scopes ∩ capabilities): the owner's
+    # (scope bypass, DESIGN §4.1 effective(key) = key.scopes ∩ capabilities): the owner's
     # shortcut for its own keys (decisions.md: "read, disable, enable, revoke, delete, whatever
     # their permissions … taking authority away is never an escalation") also lets a personal
     # token whose OWN scopes hold no keys:* permission — say `raw:read`, handed to a data
@@ -558,7 +556,6 @@ class BugsFound(unittest.TestCase):
     # protected APIs). That is neither reading nor taking authority away. Expected: 403,
     # nothing written. (That the same token can also disable, re-ENABLE, revoke and delete
     # every key of its owner, its unrestricted token included, is reported as doubtful.)
-    @unittest.expectedFailure
     def test_a_data_only_personal_token_cannot_rewrite_its_owners_keys(self):
         s = self.server
         ns = s.create_namespace()
@@ -570,7 +567,8 @@ class BugsFound(unittest.TestCase):
                      {"description": "changed"}):
             with self.subTest(body=body):
                 resp = s.call("PATCH", f"/v1/keys/{std['id']}", body, token=data_only)
-                self.assertEqual(resp.status, 403, resp)
+                # Without keys:read in its scopes, the token cannot even see the key.
+                self.assertEqual(resp.status, 404, resp)
         self.assertEqual(snapshot(s), before)
         self.assertEqual(s.verify(std["secret"])["key"]["meta"], {"tier": "free"})
 
