@@ -88,6 +88,19 @@ Status LoadCapabilities(store::Store& store, index::KeyIndex& index) {
   return Status::Ok();
 }
 
+Result<Group> GroupService::LoadForChange(store::Transaction& tx, const Caller& caller,
+                                          const std::string& id, domain::AuditEvent& event) {
+  event.target = id;
+  LK_ASSIGN_OR_RETURN(Group group, LoadGroup(tx, id));
+  // A group the caller may not see looks like a missing one: no names leak across tenants.
+  if (!ctx_.policy.Authorize(caller, "groups:read", group.namespace_id).ok()) {
+    return GroupNotFound(id);
+  }
+  event.namespace_id = group.namespace_id;
+  LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "groups:write", group.namespace_id));
+  return group;
+}
+
 Result<Group> GroupService::Create(const Caller& caller, CreateGroupInput input) {
   LK_RETURN_IF_ERROR(CheckName("name", input.name));
   if (input.description) {
@@ -168,13 +181,7 @@ Result<Group> GroupService::Update(const Caller& caller, const std::string& id,
   Group group;
   CapabilityUpdate update;
   LK_RETURN_IF_ERROR(audit_.Write(caller, "groups.update", [&](auto& tx, auto& event) -> Status {
-    event.target = id;
-    LK_ASSIGN_OR_RETURN(group, LoadGroup(tx, id));
-    if (!ctx_.policy.Authorize(caller, "groups:read", group.namespace_id).ok()) {
-      return GroupNotFound(id);
-    }
-    event.namespace_id = group.namespace_id;
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "groups:write", group.namespace_id));
+    LK_ASSIGN_OR_RETURN(group, LoadForChange(tx, caller, id, event));
     if (input.capabilities) {
       LK_RETURN_IF_ERROR(
           ctx_.policy.CheckGrant(caller, *input.capabilities, group.namespace_id, "capability"));
@@ -196,13 +203,7 @@ Result<Group> GroupService::Update(const Caller& caller, const std::string& id,
 Status GroupService::Delete(const Caller& caller, const std::string& id) {
   CapabilityUpdate update;
   LK_RETURN_IF_ERROR(audit_.Write(caller, "groups.delete", [&](auto& tx, auto& event) -> Status {
-    event.target = id;
-    LK_ASSIGN_OR_RETURN(Group group, LoadGroup(tx, id));
-    if (!ctx_.policy.Authorize(caller, "groups:read", group.namespace_id).ok()) {
-      return GroupNotFound(id);
-    }
-    event.namespace_id = group.namespace_id;
-    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "groups:write", group.namespace_id));
+    LK_ASSIGN_OR_RETURN(Group group, LoadForChange(tx, caller, id, event));
     LK_RETURN_IF_ERROR(tx.DeleteGroup(id));
     LK_ASSIGN_OR_RETURN(update, ReadCapabilities(tx, group.members));
     return Status::Ok();
@@ -217,14 +218,8 @@ Result<Group> GroupService::AddMember(const Caller& caller, const std::string& i
   CapabilityUpdate update;
   LK_RETURN_IF_ERROR(
       audit_.Write(caller, "groups.add_member", [&](auto& tx, auto& event) -> Status {
-        event.target = id;
-        LK_ASSIGN_OR_RETURN(group, LoadGroup(tx, id));
-        if (!ctx_.policy.Authorize(caller, "groups:read", group.namespace_id).ok()) {
-          return GroupNotFound(id);
-        }
-        event.namespace_id = group.namespace_id;
         event.details_json = AuditDetail("principal", principal_id.substr(0, 64));
-        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "groups:write", group.namespace_id));
+        LK_ASSIGN_OR_RETURN(group, LoadForChange(tx, caller, id, event));
         // Adding a member hands it the group's capabilities: the caller must hold them.
         LK_RETURN_IF_ERROR(ctx_.policy.CheckGrant(caller, group.capabilities, group.namespace_id,
                                                   "the group's capability"));
@@ -252,14 +247,8 @@ Result<Group> GroupService::RemoveMember(const Caller& caller, const std::string
   CapabilityUpdate update;
   LK_RETURN_IF_ERROR(
       audit_.Write(caller, "groups.remove_member", [&](auto& tx, auto& event) -> Status {
-        event.target = id;
-        LK_ASSIGN_OR_RETURN(group, LoadGroup(tx, id));
-        if (!ctx_.policy.Authorize(caller, "groups:read", group.namespace_id).ok()) {
-          return GroupNotFound(id);
-        }
-        event.namespace_id = group.namespace_id;
         event.details_json = AuditDetail("principal", principal_id.substr(0, 64));
-        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "groups:write", group.namespace_id));
+        LK_ASSIGN_OR_RETURN(group, LoadForChange(tx, caller, id, event));
         auto it = std::find(group.members.begin(), group.members.end(), principal_id);
         if (it == group.members.end()) {
           return NotFound("principal " + principal_id.substr(0, 64) + " is not a member");

@@ -47,6 +47,11 @@ class GroupService {
                                      const std::string& principal_id);
 
  private:
+  // The group `id` for a change in `tx`: readable (else kNotFound), and the caller holds
+  // groups:write in its namespace. Fills the event's target and namespace first.
+  Result<domain::Group> LoadForChange(store::Transaction& tx, const Caller& caller,
+                                      const std::string& id, domain::AuditEvent& event);
+
   const ServiceContext& ctx_;
   AuditLog audit_;
 };

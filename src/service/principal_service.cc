@@ -33,6 +33,22 @@ Result<std::vector<std::string>> KeyIdsOwnedBy(store::Transaction& tx, const std
 
 }  // namespace
 
+Result<Principal> PrincipalService::LoadForChange(store::Transaction& tx, const Caller& caller,
+                                                  const std::string& id,
+                                                  domain::AuditEvent& event) {
+  event.target = id;
+  LK_ASSIGN_OR_RETURN(Principal p, LoadPrincipal(tx, id));
+  if (!ctx_.policy.Authorize(caller, "principals:read", p.namespace_id).ok()) {
+    return PrincipalNotFound(id);
+  }
+  event.namespace_id = p.namespace_id;
+  LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
+  if (p.superuser && !caller.superuser) {
+    return PermissionDenied("only a superuser can change or delete a superuser");
+  }
+  return p;
+}
+
 Result<CreatedPrincipal> PrincipalService::Create(const Caller& caller,
                                                   CreatePrincipalInput input) {
   LK_RETURN_IF_ERROR(CheckName("name", input.name));
@@ -122,16 +138,7 @@ Result<Principal> PrincipalService::Update(const Caller& caller, const std::stri
   Principal p;
   LK_RETURN_IF_ERROR(
       audit_.Write(caller, "principals.update", [&](auto& tx, auto& event) -> Status {
-        event.target = id;
-        LK_ASSIGN_OR_RETURN(p, LoadPrincipal(tx, id));
-        if (!ctx_.policy.Authorize(caller, "principals:read", p.namespace_id).ok()) {
-          return PrincipalNotFound(id);
-        }
-        event.namespace_id = p.namespace_id;
-        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
-        if (p.superuser && !caller.superuser) {
-          return PermissionDenied("only a superuser can change or delete a superuser");
-        }
+        LK_ASSIGN_OR_RETURN(p, LoadForChange(tx, caller, id, event));
         if (input.name) p.name = *input.name;
         if (input.email) p.email = *input.email;
         if (input.status) p.status = *input.status;
@@ -147,16 +154,7 @@ Status PrincipalService::Delete(const Caller& caller, const std::string& id) {
   std::vector<std::string> key_ids;
   LK_RETURN_IF_ERROR(
       audit_.Write(caller, "principals.delete", [&](auto& tx, auto& event) -> Status {
-        event.target = id;
-        LK_ASSIGN_OR_RETURN(Principal p, LoadPrincipal(tx, id));
-        if (!ctx_.policy.Authorize(caller, "principals:read", p.namespace_id).ok()) {
-          return PrincipalNotFound(id);
-        }
-        event.namespace_id = p.namespace_id;
-        LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", p.namespace_id));
-        if (p.superuser && !caller.superuser) {
-          return PermissionDenied("only a superuser can change or delete a superuser");
-        }
+        LK_ASSIGN_OR_RETURN(Principal p, LoadForChange(tx, caller, id, event));
         LK_ASSIGN_OR_RETURN(key_ids, KeyIdsOwnedBy(tx, id));
         for (const auto& key_id : key_ids) LK_RETURN_IF_ERROR(tx.DeleteKey(key_id));
         return tx.DeletePrincipal(id);

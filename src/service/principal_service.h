@@ -51,6 +51,12 @@ class PrincipalService {
   Status Delete(const Caller& caller, const std::string& id);
 
  private:
+  // The principal `id` for a change in `tx`: readable (else kNotFound), the caller holds
+  // principals:write in its home namespace, and only a superuser changes a superuser. Fills
+  // the event's target and namespace first.
+  Result<domain::Principal> LoadForChange(store::Transaction& tx, const Caller& caller,
+                                          const std::string& id, domain::AuditEvent& event);
+
   const ServiceContext& ctx_;
   AuditLog audit_;
 };
