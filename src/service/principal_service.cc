@@ -79,7 +79,13 @@ Result<CreatedPrincipal> PrincipalService::Create(const Caller& caller,
         CreateKeyInput key_input{.name = std::string(kDefaultKeyName),
                                  .namespace_id = p.namespace_id};
         created.default_key = KeyService::NewKey(ctx_, key_input, p.id, caller.principal_id);
-        return tx.InsertKey(created.default_key->key);
+        LK_RETURN_IF_ERROR(tx.InsertKey(created.default_key->key));
+        // The default key is a key created like any other: it has its own event.
+        domain::AuditEvent key_event = audit_.Begin(caller, "keys.create");
+        key_event.target = created.default_key->key.id;
+        key_event.namespace_id = p.namespace_id;
+        key_event.details_json = AuditDetail("name", kDefaultKeyName);
+        return AppendAuditEvent(tx, key_event);
       }));
   ctx_.index.PutPrincipal(created.principal);
   if (created.default_key) ctx_.index.PutKey(created.default_key->key);
