@@ -145,6 +145,13 @@ std::string KeyHint(std::string_view key) {
   return hint;
 }
 
+namespace {
+
+// Ids have 12 (entities) or 16 (keys) characters after their "_"; secrets have 65.
+constexpr std::size_t kMinRedactedBody = 32;
+
+}  // namespace
+
 std::string RedactKeys(std::string_view text) {
   auto word_char = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -160,7 +167,11 @@ std::string RedactKeys(std::string_view text) {
     std::size_t end = i;
     while (end < text.size() && word_char(text[end])) ++end;
     std::string_view word = text.substr(i, end - i);
-    out += word.size() > kKeyBodyChars && ParseKey(word) ? std::string_view("[redacted]") : word;
+    // A key, or the start of one (messages cut long input short): a prefix, "_", and more
+    // base62 characters than any id has.
+    std::size_t body = word.size() - word.rfind('_') - 1;
+    bool looks_like_key = word.find('_') != std::string_view::npos && body >= kMinRedactedBody;
+    out += looks_like_key ? std::string_view("[redacted]") : word;
     i = end;
   }
   return out;

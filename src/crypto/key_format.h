@@ -55,9 +55,11 @@ std::optional<std::string_view> IdCharsFromPublicId(std::string_view public_id);
 // key (wrong length or no "_" before the body) the prefix part is omitted: "…" + last 4.
 std::string KeyHint(std::string_view key);
 
-// `text` with every word that parses as a key (ParseKey: shape and checksum) replaced by
-// "[redacted]"; words are runs of [A-Za-z0-9_]. For text built from user input that may hold a
-// pasted secret (error messages, audit events, logged paths): secrets never appear there.
+// `text` with every word that is a key, or its first 32+ characters after the prefix (input
+// quoted in a message is often cut short), replaced by "[redacted]": a word (a run of
+// [A-Za-z0-9_]) with a "_" followed by 32 or more characters, which no id has. For text built from
+// user input that may hold a pasted secret (error messages, audit events, logged paths): secrets
+// never appear there.
 std::string RedactKeys(std::string_view text);
 
 }  // namespace latchkey::crypto

@@ -269,8 +269,10 @@ TEST(RedactKeys, ReplacesEveryKeyAndNothingElse) {
   EXPECT_EQ(RedactKeys("ns_abc key_0123456789abcdef lk_short"),
             "ns_abc key_0123456789abcdef lk_short");
   std::string typo = a;
-  typo.back() = typo.back() == 'A' ? 'B' : 'A';  // a bad checksum is not a key
-  EXPECT_EQ(RedactKeys(typo), typo);
+  typo.back() = typo.back() == 'A' ? 'B' : 'A';  // a typo is still a secret
+  EXPECT_EQ(RedactKeys(typo), "[redacted]");
+  EXPECT_EQ(RedactKeys("no key " + a.substr(0, 64)), "no key [redacted]");  // cut short
+  EXPECT_EQ(RedactKeys("ns_4fT9abcdefgh pr_x grp_y"), "ns_4fT9abcdefgh pr_x grp_y");
   EXPECT_EQ(RedactKeys(""), "");
 }
 

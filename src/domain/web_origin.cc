@@ -96,6 +96,8 @@ std::optional<Pattern> ParsePattern(std::string_view text) {
   }
   p.host = NormalizeHost(host);
   if (p.host.empty() || (p.wildcard && p.host.front() == '[')) return std::nullopt;
+  // `*.com` would allow most of the web: a wildcard needs a domain of two labels or more.
+  if (p.wildcard && p.host.find('.') == std::string::npos) return std::nullopt;
   return p;
 }
 

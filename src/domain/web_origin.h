@@ -5,7 +5,8 @@
 // A pattern is `[scheme://]host[:port]`, where host is a DNS name, an IPv4 address, a
 // bracketed IPv6 address, or `*.` followed by a DNS name:
 //   app.example.com          http or https, any port, exactly that host;
-//   *.example.com            any host below example.com (not example.com itself);
+//   *.example.com            any host below example.com (not example.com itself; the domain
+//                            needs two labels or more: `*.com` is refused);
 //   https://app.example.com  https only;   app.example.com:8443  that port only.
 // Hosts compare case-insensitively, and a trailing dot is ignored (`example.com.`).
 

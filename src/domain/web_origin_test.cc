@@ -66,8 +66,9 @@ TEST(WebOrigin, PatternValidation) {
   for (const char* good : {"app.example.com", "*.example.com", "https://a.b", "a.b:1", "[::1]"}) {
     EXPECT_TRUE(IsValidHostPattern(good)) << good;
   }
-  for (const char* bad : {"", "*", "*.", "a.*.com", "ftp://a.com", "a.com:99999", "*.[::1]",
-                          "https://", "a..com", "a.com/path", "a b.com"}) {
+  for (const char* bad :
+       {"", "*", "*.", "*.com", "https://*.io", "a.*.com", "ftp://a.com", "a.com:99999", "*.[::1]",
+        "https://", "a..com", "a.com/path", "a b.com"}) {
     EXPECT_FALSE(IsValidHostPattern(bad)) << bad;
     EXPECT_FALSE(Allows(bad, "https://a.com")) << bad;
   }

@@ -250,6 +250,16 @@ void AllowOrigin(ApiResponse& response, std::string_view origin) {
 
 }  // namespace
 
+bool ManagementApi::RefusalThrottle::ShouldRecord(const std::string& what) {
+  auto now = std::chrono::steady_clock::now();
+  if (last_.size() > kMaxTracked) last_.clear();  // bounded memory; at worst, more events
+  auto [it, inserted] = last_.try_emplace(what, now);
+  if (inserted) return true;
+  if (now - it->second < kInterval) return false;
+  it->second = now;
+  return true;
+}
+
 // CORS (docs/http_api.md): browsers may call the management API from the whitelisted
 // application domains of the namespaces the credential reaches.
 ApiResponse ManagementApi::Preflight(std::string_view origin) {
@@ -318,9 +328,13 @@ ApiResponse ManagementApi::Dispatch(const ApiRequest& request,
   if (!caller.ok()) return ErrorResponse(caller.status());
   caller->request_id = request.request_id;
   caller->source_ip = request.remote_address;
-  // Refusals before any service runs are audited here (every 403 is).
+  // Refusals before any service runs are audited here (every 403 is) — at most one event per
+  // credential and action a minute: these credentials (a standard key in a browser) may be
+  // held by anyone, who must not be able to fill the audit log with them.
   auto refuse = [&](std::string_view action, const Status& why) {
-    s_.audit.Denied(*caller, action, "", caller->key_namespace, why);
+    if (refusals_.ShouldRecord(caller->key_id + " " + std::string(action))) {
+      s_.audit.Denied(*caller, action, "", caller->key_namespace, why);
+    }
     return ErrorResponse(why);
   };
   if (Status s = service::Authenticator::ManagementCredential(*caller); !s.ok()) {

@@ -4,8 +4,11 @@
 // caller, decodes the request strictly, calls the services and encodes their answers. Runs on the
 // management thread only (its services write the store).
 
+#include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "http/message.h"
 #include "service/app_key_service.h"
@@ -83,7 +86,19 @@ class ManagementApi {
   ApiResponse ListAppKeys(Call& call);
   ApiResponse DeleteAppKey(Call& call);
 
+  // At most one audited refusal per key (credential and action) and interval.
+  class RefusalThrottle {
+   public:
+    bool ShouldRecord(const std::string& what);
+
+   private:
+    static constexpr auto kInterval = std::chrono::minutes(1);
+    static constexpr std::size_t kMaxTracked = 10'000;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_;
+  };
+
   ManagementServices s_;
+  RefusalThrottle refusals_;  // management thread only
 };
 
 }  // namespace latchkey::http

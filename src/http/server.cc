@@ -260,7 +260,7 @@ class Session : public std::enable_shared_from_this<Session> {
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
     std::string method_storage, path_storage, redacted;
     std::string_view path = view_.Path();
-    if (path.size() > crypto::kKeyBodyChars) {  // long enough to hold a key: never log one
+    if (path.size() > 35) {  // long enough to hold (the start of) a key: never log one
       redacted = crypto::RedactKeys(path);
       path = redacted;
     }

@@ -95,7 +95,7 @@ std::string Answer(const service::VerifyResult& result, std::string_view public_
     out += R"(,"scopes":[)";
     bool first = true;
     std::vector<std::string> effective;
-    if (result.owner) effective = service::EffectiveScopes(*key, *result.owner, namespace_id);
+    if (result.owner) effective = service::EffectiveScopes(*key, result.bounds(), namespace_id);
     for (const auto& scope : effective) {
       if (!first) out += ',';
       first = false;

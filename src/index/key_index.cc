@@ -9,7 +9,7 @@
 namespace latchkey::index {
 namespace {
 
-constexpr std::size_t kInternedScopeSets = 64;
+constexpr std::size_t kInternedGrants = 64;
 
 const std::shared_ptr<const Capabilities>& NoCapabilities() {
   static const auto none = std::make_shared<const Capabilities>();
@@ -61,17 +61,22 @@ KeyEntry KeyIndex::MakeEntry(const domain::ApiKey& key) {
   entry.namespace_id = key.namespace_id.value_or("");
   entry.name = key.name;
   entry.meta_json = key.meta_json;
-  // Most keys share a handful of scope sets ("*", a service's scopes); keep one copy of each
-  // recently seen set instead of one per key.
-  std::lock_guard lock(scopes_mu_);
-  auto same = std::find_if(scope_sets_.begin(), scope_sets_.end(),
-                           [&](const auto& set) { return *set == key.scopes; });
-  if (same != scope_sets_.end()) {
-    entry.scopes = *same;
+  KeyGrant grant{.scopes = key.scopes};
+  if (key.created_by != key.owner_id && !key.created_by.empty()) {
+    auto creator = principals_.Find(key.created_by);
+    if (!creator || !creator->superuser) grant.creator = key.created_by;
+  }
+  // Most keys share a handful of grants ("*", a service's scopes); keep one copy of each
+  // recently seen grant instead of one per key.
+  std::lock_guard lock(grants_mu_);
+  auto same =
+      std::find_if(grants_.begin(), grants_.end(), [&](const auto& g) { return *g == grant; });
+  if (same != grants_.end()) {
+    entry.grant = *same;
   } else {
-    entry.scopes = std::make_shared<const std::vector<std::string>>(key.scopes);
-    if (scope_sets_.size() >= kInternedScopeSets) scope_sets_.erase(scope_sets_.begin());
-    scope_sets_.push_back(entry.scopes);
+    entry.grant = std::make_shared<const KeyGrant>(std::move(grant));
+    if (grants_.size() >= kInternedGrants) grants_.erase(grants_.begin());
+    grants_.push_back(entry.grant);
   }
   return entry;
 }

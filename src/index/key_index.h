@@ -41,6 +41,16 @@ struct KeyIdHash {
   }
 };
 
+// What bounds a key's authority besides its owner's capabilities: its scopes and, for a key
+// that a non-superuser made for someone else, that creator's capabilities too (DESIGN §1.2:
+// "a key never has more authority than the user who created it has right now"). Shared
+// between keys with equal values: most keys share a handful of them.
+struct KeyGrant {
+  std::vector<std::string> scopes;
+  std::string creator;  // principal id; empty when the key is bounded by its owner only
+  bool operator==(const KeyGrant&) const = default;
+};
+
 struct KeyEntry {
   domain::Digest digest{};
   domain::UnixMillis expires_at = kNeverExpires;
@@ -49,7 +59,7 @@ struct KeyEntry {
   std::string owner_id;
   std::string namespace_id;  // empty for personal keys
   std::string name;
-  std::shared_ptr<const std::vector<std::string>> scopes;  // shared between equal scope sets
+  std::shared_ptr<const KeyGrant> grant;  // never null
   std::string meta_json;
 };
 
@@ -114,7 +124,9 @@ class KeyIndex {
 
   std::size_t key_count() const { return keys_.size(); }
 
-  // Builds the index entry of a key (scopes are interned in a small cache).
+  // Builds the index entry of a key (grants are interned in a small cache). A key whose
+  // creator is not its owner is bounded by the creator too, unless the creator is a
+  // superuser in this index (so principals must be loaded before keys).
   KeyEntry MakeEntry(const domain::ApiKey& key);
   // The map key of a public id ("key_" + 16 characters), or std::nullopt.
   static std::optional<KeyIdChars> IdCharsOf(std::string_view public_id);
@@ -123,8 +135,8 @@ class KeyIndex {
   KeyMap keys_;
   PrincipalMap principals_;
   NamespaceMap namespaces_;
-  std::mutex scopes_mu_;
-  std::vector<std::shared_ptr<const std::vector<std::string>>> scope_sets_;  // recent, interned
+  std::mutex grants_mu_;
+  std::vector<std::shared_ptr<const KeyGrant>> grants_;  // recent, interned
 };
 
 }  // namespace latchkey::index

@@ -41,8 +41,8 @@ TEST(KeyIndex, SharesEqualScopeSets) {
   auto a = index.FindKey("AAAAAAAAAAAAAAAA");
   auto b = index.FindKey("BBBBBBBBBBBBBBBB");
   auto c = index.FindKey("CCCCCCCCCCCCCCCC");
-  EXPECT_EQ(a->scopes.get(), b->scopes.get());
-  EXPECT_NE(a->scopes.get(), c->scopes.get());
+  EXPECT_EQ(a->grant.get(), b->grant.get());
+  EXPECT_NE(a->grant.get(), c->grant.get());
 }
 
 TEST(KeyIndex, TracksPrincipals) {

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -23,8 +24,6 @@
 #include <optional>
 #include <utility>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 namespace latchkey::index {
 
@@ -108,7 +107,7 @@ class SnapshotMap {
   // The maps inside a shard hash the same key again; take the shard from the high bits of a
   // multiplicative mix so the two uses of the hash do not correlate.
   static std::size_t ShardOf(const K& key) {
-    return static_cast<std::size_t>((Hash{}(key) * 0x9E3779B97F4A7C15ULL) >> 40) % kShards;
+    return static_cast<std::size_t>((Hash{}(key)*0x9E3779B97F4A7C15ULL) >> 40) % kShards;
   }
 
   // A copy of `shard` with room for `changes` more entries.
@@ -122,8 +121,8 @@ class SnapshotMap {
   }
 
   static void Put(Shard& shard, K&& key, V&& value) {
-    auto [it, inserted] =
-        shard.positions.try_emplace(std::move(key), static_cast<std::uint32_t>(shard.values.size()));
+    auto [it, inserted] = shard.positions.try_emplace(
+        std::move(key), static_cast<std::uint32_t>(shard.values.size()));
     if (inserted) {
       shard.values.push_back(std::move(value));
     } else {

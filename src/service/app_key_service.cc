@@ -92,7 +92,7 @@ Result<std::vector<AppKey>> AppKeyService::Create(const Caller& caller, const st
                          .description = inputs[i].description,
                          .type = domain::KeyType::kStandard,
                          .namespace_id = apps.front().id,
-                         .scopes = inputs[i].scopes});
+                         .scopes = std::move(scopes)});
       app_names.push_back(apps.front().name);
     }
     return Status::Ok();
@@ -108,6 +108,11 @@ Result<std::vector<AppKey>> AppKeyService::Create(const Caller& caller, const st
 
 Result<std::vector<AppKey>> AppKeyService::List(const Caller& caller, const std::string& user) {
   LK_ASSIGN_OR_RETURN(domain::Principal principal, ResolveUser(caller, user, "keys.list"));
+  if (!domain::AnyGrants(caller.key_scopes, "keys:read")) {
+    Status refused = PermissionDenied("this personal access token's scopes do not allow keys:read");
+    audit_.Denied(caller, "keys.list", "", "", refused);
+    return refused;
+  }
   std::vector<AppKey> out;
   LK_RETURN_IF_ERROR(ctx_.store.Read([&](store::Transaction& tx) -> Status {
     store::PageRequest page{.cursor = "", .limit = 1000};

@@ -164,10 +164,15 @@ Result<Caller> Authenticator::Identify(std::string_view secret,
                 .key_id = crypto::PublicKeyId(result.id_chars),
                 .key_type = key.type,
                 .key_namespace = key.namespace_id,
-                .key_scopes = *key.scopes};
+                .key_scopes = key.grant->scopes};
   if (result.owner) {
     caller.superuser = result.owner->superuser;
     caller.capabilities = result.owner->capabilities;
+    // A management key someone else made for its owner is bounded by that creator too: fold
+    // the bound into its scopes (it acts in one namespace, where the bound applies).
+    if (!key.grant->creator.empty()) {
+      caller.key_scopes = EffectiveScopes(key, result.bounds(), std::nullopt);
+    }
   }
   return caller;
 }

@@ -79,7 +79,7 @@ TEST_F(AccessTest, EffectiveScopesFollowGroupsAtOnce) {
   EXPECT_EQ(Verify(key->secret, {"raw:read:db1/t2"}).code, VerifyCode::kInsufficientScope);
   auto valid = Verify(key->secret, {});
   ASSERT_TRUE(valid.owner);
-  EXPECT_EQ(EffectiveScopes(*valid.entry, *valid.owner, std::nullopt),
+  EXPECT_EQ(EffectiveScopes(*valid.entry, valid.bounds(), std::nullopt),
             (V{"raw:read:db1/t1", "raw:write:db1/t1"}));
 
   ASSERT_TRUE(groups().RemoveMember(admin_, g.id, sa_).ok());
@@ -260,6 +260,41 @@ TEST_F(AccessTest, OwnersManageTheirOwnKeysWithTheirToken) {
   auto sa_key = keys().Create(admin_, {.name = "not-mine", .owner = sa_, .namespace_id = ns_});
   ASSERT_TRUE(sa_key.ok());
   EXPECT_EQ(keys().Get(user, sa_key->key.id).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(AccessTest, AKeyMadeForSomeoneElseNeverOutgrowsItsCreator) {
+  domain::Group olivias = MustGroup(ns_, {"keys:create", "principals:read", "raw:read"}, {user_});
+  Caller user = As(user_pat_);
+  auto key = keys().Create(user, {.name = "for-sa", .owner = sa_, .namespace_id = ns_});
+  ASSERT_TRUE(key.ok()) << key.status().message();  // `*`, and the owner holds nothing yet
+  EXPECT_EQ(Verify(key->secret, {"raw:read"}).code, VerifyCode::kInsufficientScope);
+  // The owner is given more than the creator holds: the key follows only as far as both go.
+  MustGroup(ns_, {"raw:*"}, {sa_});
+  EXPECT_EQ(Verify(key->secret, {"raw:read:db1/t1"}).code, VerifyCode::kValid);
+  EXPECT_EQ(Verify(key->secret, {"raw:write"}).code, VerifyCode::kInsufficientScope);
+  auto valid = Verify(key->secret, {});
+  EXPECT_EQ(EffectiveScopes(*valid.entry, valid.bounds(), std::nullopt), V{"raw:read"});
+  // The creator loses the permission: every key she made loses it at once.
+  ASSERT_TRUE(groups().RemoveMember(admin_, olivias.id, user_).ok());
+  EXPECT_EQ(Verify(key->secret, {"raw:read"}).code, VerifyCode::kInsufficientScope);
+  ASSERT_TRUE(groups().AddMember(admin_, olivias.id, user_).ok());
+  EXPECT_EQ(Verify(key->secret, {"raw:read"}).code, VerifyCode::kValid);
+  // Disabled or deleted, the creator holds nothing.
+  ASSERT_TRUE(PrincipalService(*ctx_)
+                  .Update(admin_, user_, {.status = domain::PrincipalStatus::kDisabled})
+                  .ok());
+  EXPECT_EQ(Verify(key->secret, {"raw:read"}).code, VerifyCode::kInsufficientScope);
+  // A superuser's keys for others are bounded by their owner only.
+  auto by_admin = keys().Create(admin_, {.name = "by-admin", .owner = sa_, .namespace_id = ns_});
+  ASSERT_TRUE(by_admin.ok());
+  EXPECT_EQ(Verify(by_admin->secret, {"raw:write"}).code, VerifyCode::kValid);
+  // And the bound survives a restart.
+  index::KeyIndex fresh;
+  ASSERT_TRUE(LoadIndex(*store_, fresh).ok());
+  auto entry = fresh.FindKey(key->key.id.substr(4));
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->grant->creator, user_);
+  EXPECT_TRUE(fresh.FindKey(by_admin->key.id.substr(4))->grant->creator.empty());
 }
 
 TEST_F(AccessTest, CapabilitiesAreLoadedAtStartUp) {

@@ -240,8 +240,9 @@ Result<store::Page<ApiKey>> KeyService::List(const Caller& caller, store::KeyFil
       audit_.Denied(caller, "keys.list", "", *filter.namespace_id, allowed);
       return allowed;
     }
-  } else if (filter.owner_id == caller.principal_id && caller.key_type != KeyType::kManagement) {
-    // Your own keys, wherever they are.
+  } else if (filter.owner_id == caller.principal_id && caller.key_type == KeyType::kPersonal &&
+             domain::AnyGrants(caller.key_scopes, "keys:read")) {
+    // Your own keys, wherever they are, with a token allowed to read keys.
   } else if (auto visible = ctx_.policy.NamespacesWith(caller, "keys:read")) {
     filter.namespace_ids = std::move(*visible);
   }
@@ -271,7 +272,10 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
     LK_ASSIGN_OR_RETURN(key, LoadKey(tx, id));
     LK_RETURN_IF_ERROR(CheckReadable(caller, key));
     event.namespace_id = NamespaceOf(key);
-    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:update", key, Effect::kOwnerMay));
+    // `meta` is read by the services behind latchkey (a plan, a tenant): changing it needs
+    // keys:update, not just ownership.
+    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:update", key,
+                                   input.meta_json ? Effect::kNeedsPermission : Effect::kOwnerMay));
     if (input.scopes) {
       LK_RETURN_IF_ERROR(
           CheckScopes(caller, *input.scopes, key.type, key.owner_id, NamespaceOf(key)));

@@ -60,55 +60,64 @@ VerifyResult Verifier::Verify(const VerifyRequest& request) const {
   } else if (request.namespace_id && key.type != domain::KeyType::kPersonal &&
              *request.namespace_id != key.namespace_id) {
     result.code = VerifyCode::kWrongNamespace;
-  } else if (!std::all_of(request.scopes.begin(), request.scopes.end(), [&](std::string_view s) {
-               return EffectivelyGrants(key, *result.owner, request.namespace_id, s);
-             })) {
-    result.code = VerifyCode::kInsufficientScope;
   } else {
-    result.code = VerifyCode::kValid;
+    if (!key.grant->creator.empty()) result.creator = index_.FindPrincipal(key.grant->creator);
+    bool granted = std::all_of(request.scopes.begin(), request.scopes.end(), [&](auto scope) {
+      return EffectivelyGrants(key, result.bounds(), request.namespace_id, scope);
+    });
+    result.code = granted ? VerifyCode::kValid : VerifyCode::kInsufficientScope;
   }
   return result;
 }
 
 namespace {
 
-// The owner's capabilities that bound `key`: nullptr means `*` (a superuser).
-const std::vector<std::string>* OwnerCapabilities(const index::KeyEntry& key,
-                                                  const index::PrincipalEntry& owner,
-                                                  std::optional<std::string_view> namespace_id,
-                                                  std::vector<std::string>& storage) {
-  static const std::vector<std::string> kNone;
-  if (owner.superuser) return nullptr;
-  if (key.type != domain::KeyType::kPersonal) {
-    const auto* caps = owner.capabilities->In(key.namespace_id);
-    return caps ? caps : &kNone;
+const std::vector<std::string> kNoCapabilities;
+
+// The capabilities of `p` that bound `key`: nullptr means `*` (a superuser).
+const std::vector<std::string>* CapabilitiesFor(const index::KeyEntry& key,
+                                                const index::PrincipalEntry* p,
+                                                std::optional<std::string_view> namespace_id,
+                                                std::vector<std::string>& storage) {
+  if (!p || p->status != domain::PrincipalStatus::kActive) return &kNoCapabilities;
+  if (p->superuser) return nullptr;
+  if (key.type != domain::KeyType::kPersonal || namespace_id) {
+    const auto* caps = p->capabilities->In(key.type != domain::KeyType::kPersonal
+                                               ? std::string_view(key.namespace_id)
+                                               : *namespace_id);
+    return caps ? caps : &kNoCapabilities;
   }
-  if (namespace_id) {
-    const auto* caps = owner.capabilities->In(*namespace_id);
-    return caps ? caps : &kNone;
-  }
-  storage = owner.capabilities->Anywhere();
+  storage = p->capabilities->Anywhere();
   return &storage;
 }
 
 }  // namespace
 
-std::vector<std::string> EffectiveScopes(const index::KeyEntry& key,
-                                         const index::PrincipalEntry& owner,
+std::vector<std::string> EffectiveScopes(const index::KeyEntry& key, const KeyBounds& bounds,
                                          std::optional<std::string_view> namespace_id) {
-  std::vector<std::string> storage;
-  const auto* caps = OwnerCapabilities(key, owner, namespace_id, storage);
-  if (!caps) return *key.scopes;
-  return domain::Intersect(*key.scopes, *caps);
+  std::vector<std::string> owner_storage, creator_storage;
+  std::vector<std::string> effective = key.grant->scopes;
+  if (const auto* caps = CapabilitiesFor(key, bounds.owner, namespace_id, owner_storage)) {
+    effective = domain::Intersect(effective, *caps);
+  }
+  if (bounds.creator_bound) {
+    if (const auto* caps = CapabilitiesFor(key, bounds.creator, namespace_id, creator_storage)) {
+      effective = domain::Intersect(effective, *caps);
+    }
+  }
+  return effective;
 }
 
-bool EffectivelyGrants(const index::KeyEntry& key, const index::PrincipalEntry& owner,
+bool EffectivelyGrants(const index::KeyEntry& key, const KeyBounds& bounds,
                        std::optional<std::string_view> namespace_id, std::string_view permission) {
   if (!domain::IsValidPermission(permission)) return false;
-  if (!domain::AnyGrants(*key.scopes, permission)) return false;
+  if (!domain::AnyGrants(key.grant->scopes, permission)) return false;
   std::vector<std::string> storage;
-  const auto* caps = OwnerCapabilities(key, owner, namespace_id, storage);
-  return !caps || domain::AnyGrants(*caps, permission);
+  const auto* owner_caps = CapabilitiesFor(key, bounds.owner, namespace_id, storage);
+  if (owner_caps && !domain::AnyGrants(*owner_caps, permission)) return false;
+  if (!bounds.creator_bound) return true;
+  const auto* creator_caps = CapabilitiesFor(key, bounds.creator, namespace_id, storage);
+  return !creator_caps || domain::AnyGrants(*creator_caps, permission);
 }
 
 }  // namespace latchkey::service

@@ -39,25 +39,41 @@ struct VerifyRequest {
   std::span<const std::string_view> scopes;
 };
 
+// The principals whose capabilities bound a key besides its scopes (DESIGN §4.1, §1.2).
+struct KeyBounds {
+  const index::PrincipalEntry* owner = nullptr;  // must be set
+  // For a key a non-superuser made for someone else (KeyGrant::creator): the creator, whose
+  // current capabilities bound the key too. A creator that is gone or disabled holds nothing.
+  bool creator_bound = false;
+  const index::PrincipalEntry* creator = nullptr;
+};
+
 struct VerifyResult {
   VerifyCode code = VerifyCode::kMalformed;
   std::string_view id_chars;      // the key's 16 id characters (a view into the request's key)
   index::KeyIndex::KeyRef entry;  // set when the key was found and its secret matched
-  index::KeyIndex::PrincipalRef owner;  // set with `entry` when the owner is in the index
+  index::KeyIndex::PrincipalRef owner;    // set with `entry` when the owner is in the index
+  index::KeyIndex::PrincipalRef creator;  // set when the key is bounded by its creator too
   bool valid() const { return code == VerifyCode::kValid; }
+  // Requires `entry` and `owner`.
+  KeyBounds bounds() const {
+    return {.owner = &*owner,
+            .creator_bound = !entry->grant->creator.empty(),
+            .creator = creator ? &*creator : nullptr};
+  }
 };
 
 // effective(key) = key.scopes ∩ the owner's current capabilities in the key's namespace
-// (DESIGN §4.1); a superuser owner holds `*` everywhere. A personal token is user-wide: its
-// namespace is `namespace_id` when the caller names one, else it reaches the owner's
-// capabilities in every namespace.
-std::vector<std::string> EffectiveScopes(const index::KeyEntry& key,
-                                         const index::PrincipalEntry& owner,
+// (DESIGN §4.1) [∩ the creator's, for a key a non-superuser made for someone else]; a
+// superuser holds `*` everywhere. A personal token is user-wide: its namespace is
+// `namespace_id` when the caller names one, else it reaches the capabilities in every
+// namespace together.
+std::vector<std::string> EffectiveScopes(const index::KeyEntry& key, const KeyBounds& bounds,
                                          std::optional<std::string_view> namespace_id);
 
-// True when `permission` is within EffectiveScopes(key, owner, namespace_id), without building
+// True when `permission` is within EffectiveScopes(key, bounds, namespace_id), without building
 // the list.
-bool EffectivelyGrants(const index::KeyEntry& key, const index::PrincipalEntry& owner,
+bool EffectivelyGrants(const index::KeyEntry& key, const KeyBounds& bounds,
                        std::optional<std::string_view> namespace_id, std::string_view permission);
 
 class Verifier {

@@ -849,3 +849,71 @@ class WhoAmI(AccessTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CreatorBound(AccessTestCase):
+    """DESIGN §1.2: "a key never has more authority than the user who created it has right
+    now" — also a key a non-superuser made for someone else (found by the security review)."""
+
+    def test_a_key_for_someone_else_never_outgrows_its_creator(self):
+        s = self.server
+        ns = s.create_namespace(kind="project")
+        olivia = user_with_pat(s, ns["id"], ["keys:create", "principals:read", "raw:read"])
+        sa = s.create_principal(kind="service_account", namespace=ns["id"])
+        key = s.create_key(ns["id"], owner=sa["id"], token=olivia.pat)  # `*`
+        power = s.create_group(ns["id"], ["raw:*"], members=[sa["id"]])
+        self.assertEqual(s.verify(key["secret"], scopes=["raw:read:db1/t1"])["code"], "VALID")
+        self.assertEqual(s.verify(key["secret"], scopes=["raw:write"])["code"],
+                         "INSUFFICIENT_SCOPE")
+        self.assertEqual(s.verify(key["secret"])["key"]["scopes"], ["raw:read"])
+        # She leaves her group: the key she made loses what she lost, at once.
+        s.admin("DELETE", f"/v1/groups/{olivia.group['id']}/members/{olivia.id}")
+        self.assertEqual(s.verify(key["secret"], scopes=["raw:read"])["code"],
+                         "INSUFFICIENT_SCOPE")
+        self.assertEqual(s.verify(key["secret"])["key"]["scopes"], [])
+        s.admin("PUT", f"/v1/groups/{olivia.group['id']}/members/{olivia.id}")
+        self.assertEqual(s.verify(key["secret"], scopes=["raw:read"])["code"], "VALID")
+        # The admin's keys for the service account follow the service account alone.
+        by_admin = s.create_key(ns["id"], owner=sa["id"])
+        self.assertEqual(s.verify(by_admin["secret"], scopes=["raw:write"])["code"], "VALID")
+        s.admin("DELETE", f"/v1/groups/{power['id']}")
+        self.assertEqual(s.verify(by_admin["secret"], scopes=["raw:write"])["code"],
+                         "INSUFFICIENT_SCOPE")
+
+    def test_the_default_key_of_a_user_made_by_a_non_superuser_is_bounded_by_its_maker(self):
+        s = self.server
+        ns = s.create_namespace(kind="project")
+        hr = user_with_pat(s, ns["id"], ["principals:write", "raw:read"])
+        created = s.call("POST", "/v1/principals",
+                         {"name": harness.unique_name("new"), "kind": "user",
+                          "namespace": ns["id"]}, token=hr.pat).json
+        s.create_group(ns["id"], ["raw:*", "keys:*"], members=[created["id"]])
+        secret = created["default_key"]["secret"]  # which the maker saw
+        self.assertEqual(s.verify(secret, scopes=["raw:read"])["code"], "VALID")
+        self.assertEqual(s.verify(secret, scopes=["keys:create"])["code"], "INSUFFICIENT_SCOPE")
+
+
+class OwnTokenLimits(AccessTestCase):
+    def test_a_data_only_token_cannot_list_its_owners_keys(self):
+        s = self.server
+        ns = s.create_namespace(kind="application")
+        user = user_with_pat(s, ns["id"], ["keys:*", "raw:read"])
+        data_only = s.create_key(type="personal", owner=user.id, scopes=["raw:read"])["secret"]
+        resp = s.call("GET", f"/v1/keys?owner={user.id}", token=data_only)
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual(resp.json["items"], [])  # nothing it may read
+        self.assertEqual(s.call("GET", f"/v2/users/{user.id}/keys", token=data_only).status, 403)
+        self.assertEqual(len(s.call("GET", f"/v1/keys?owner={user.id}",
+                                    token=user.pat).json["items"]), 2)
+
+    def test_meta_needs_keys_update_not_just_ownership(self):
+        s = self.server
+        ns = s.create_namespace()
+        user = user_with_pat(s, ns["id"], ["raw:read"])
+        key = s.create_key(ns["id"], owner=user.id, meta={"plan": "free"})
+        resp = s.call("PATCH", f"/v1/keys/{key['id']}", {"meta": {"plan": "enterprise"}},
+                      token=user.pat)
+        self.assertEqual(resp.status, 403, resp)
+        self.assertEqual(s.verify(key["secret"])["key"]["meta"], {"plan": "free"})
+        resp = s.call("PATCH", f"/v1/keys/{key['id']}", {"description": "mine"}, token=user.pat)
+        self.assertEqual(resp.status, 200, resp)

@@ -11,7 +11,8 @@ import sqlite3
 import unittest
 
 import harness
-from access_fixtures import audit_events, events_after, last_seq, named, user_with_pat
+from access_fixtures import (all_items, audit_events, events_after, last_seq, named,
+                             user_with_pat)
 
 EVENT_FIELDS = {"seq", "time", "actor_principal", "actor_key", "action", "target", "namespace",
                 "outcome", "request_id", "source_ip", "details", "prev_hash", "hash"}
@@ -510,3 +511,31 @@ class Tamper(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReviewFixes(harness.SharedServerTestCase, unittest.TestCase):
+    def test_a_secret_cut_short_in_a_message_is_still_redacted(self):
+        s = self.server
+        ns = s.create_namespace()
+        key = s.create_key(ns["id"])
+        for method, path, body in [("GET", f"/v1/keys/{key['secret']}", None),
+                                   ("POST", "/v1/keys", {"name": "x",
+                                                         "namespace": key["secret"]}),
+                                   ("POST", "/v1/keys", {"name": "x", "namespace": ns["id"],
+                                                         "owner": key["secret"]})]:
+            with self.subTest(method=method, path=path[:20], body=body):
+                resp = s.call(method, path, body)
+                self.assertGreaterEqual(resp.status, 400, resp)
+                self.assertNotIn(key["secret"][3:40], resp.raw.decode(), resp)
+        log = s.read_log()
+        self.assertNotIn(key["secret"][3:40], log)
+
+    def test_refusals_of_untrusted_credentials_are_audited_once_a_minute(self):
+        s = self.server
+        ns = s.create_namespace()
+        standard = s.create_key(ns["id"])
+        for _ in range(5):
+            self.assertEqual(s.call("GET", "/v1/keys", token=standard["secret"]).status, 403)
+        events = [e for e in all_items(s, f"/v1/audit?actor={standard['id']}")
+                  if e["action"] == "management.call"]
+        self.assertEqual(len(events), 1, events)
