@@ -22,6 +22,7 @@ std::optional<NamespaceKind> ParseNamespaceKind(std::string_view s);
 struct NamespaceSettings {
   std::vector<std::string> app_domains;  // whitelisted application domains (issue 3 uses them)
   std::string default_key_prefix;        // empty = the server default ("lk")
+  std::vector<std::string> default_resources;  // of new keys; empty = ["*"]
   bool operator==(const NamespaceSettings&) const = default;
 };
 
@@ -86,6 +87,9 @@ struct Quota {
   std::int64_t remaining = 0;
   std::optional<std::string> refill_interval;  // "daily" | "monthly"
   std::int64_t refill_amount = 0;
+  // The last refill, or the first use of a quota never refilled: the next refill happens at the
+  // first UTC day/month boundary after it. Set by usage tracking, not by clients.
+  std::optional<UnixMillis> refilled_at = std::nullopt;
   bool operator==(const Quota&) const = default;
 };
 

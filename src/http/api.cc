@@ -26,6 +26,7 @@ bool Api::IsManagement(const ApiRequest& request) const {
 ApiResponse Api::Handle(const ApiRequest& request) {
   std::string_view path = request.Path();
   if (path == kVerifyPath) {
+    if (request.method == "OPTIONS") return VerifyEndpoint::Preflight(request);
     if (request.method != "POST") return MethodNotAllowed("POST");
     return verify_.Handle(request);
   }

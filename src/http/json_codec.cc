@@ -34,7 +34,8 @@ json::object ToJson(const domain::Namespace& ns) {
           {"parent_id", OptionalString(ns.parent_id)},
           {"settings",
            {{"app_domains", StringArray(ns.settings.app_domains)},
-            {"default_key_prefix", ns.settings.default_key_prefix}}},
+            {"default_key_prefix", ns.settings.default_key_prefix},
+            {"default_resources", StringArray(ns.settings.default_resources)}}},
           {"created_at", domain::FormatTime(ns.created_at)},
           {"updated_at", domain::FormatTime(ns.updated_at)}};
 }

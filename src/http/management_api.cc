@@ -184,6 +184,7 @@ struct SettingsPatch {
   bool present = false;
   std::optional<std::vector<std::string>> app_domains;
   std::optional<std::string> default_key_prefix;
+  std::optional<std::vector<std::string>> default_resources;
 };
 
 SettingsPatch ReadSettings(ObjectReader& reader) {
@@ -194,6 +195,7 @@ SettingsPatch ReadSettings(ObjectReader& reader) {
   ObjectReader settings_reader(std::move(*object));
   patch.app_domains = settings_reader.StringList("app_domains");
   patch.default_key_prefix = settings_reader.String("default_key_prefix");
+  patch.default_resources = settings_reader.StringList("default_resources");
   Status status = settings_reader.Finish();
   if (!status.ok()) reader.Fail("settings." + status.field(), "settings: " + status.message());
   return patch;
@@ -213,13 +215,30 @@ void RefuseImmutable(ObjectReader& reader, std::initializer_list<std::string_vie
 }
 
 constexpr std::string_view kNotYet =
-    " cannot be set yet: key restrictions arrive in a later version";
+    " cannot be set yet: rate limits and quotas arrive in a later version";
 
-void RefuseRestrictions(ObjectReader& reader) {
-  for (std::string_view field :
-       {"resources", "data_access", "origins", "allowed_ips", "rate_limit", "quota"}) {
+// The restriction fields of a key body (docs/restrictions.md). `origins` is replaced as a
+// whole: members it leaves out take their defaults.
+service::KeyRestrictionsInput ReadRestrictions(ObjectReader& reader) {
+  service::KeyRestrictionsInput r;
+  r.resources = reader.StringList("resources");
+  r.data_access = BodyEnum(reader, "data_access", &domain::ParseDataAccess);
+  r.allowed_ips = reader.StringList("allowed_ips");
+  if (auto object = reader.Object("origins")) {
+    ObjectReader origins(std::move(*object));
+    domain::Origins o;
+    o.native = origins.Bool("native").value_or(true);
+    o.browser = origins.Bool("browser").value_or(false);
+    o.referrers = origins.StringList("referrers").value_or(std::vector<std::string>{});
+    if (Status s = origins.Finish(); !s.ok()) {
+      reader.Fail("origins." + s.field(), "origins: " + s.message());
+    }
+    r.origins = std::move(o);
+  }
+  for (std::string_view field : {"rate_limit", "quota"}) {
     reader.Refuse(field, std::string(field) + std::string(kNotYet));
   }
+  return r;
 }
 
 }  // namespace
@@ -404,7 +423,8 @@ ApiResponse ManagementApi::CreateNamespace(Call& call) {
   if (SettingsPatch settings = ReadSettings(*reader); settings.present) {
     input.settings = domain::NamespaceSettings{
         .app_domains = settings.app_domains.value_or(std::vector<std::string>{}),
-        .default_key_prefix = settings.default_key_prefix.value_or("")};
+        .default_key_prefix = settings.default_key_prefix.value_or(""),
+        .default_resources = settings.default_resources.value_or(std::vector<std::string>{})};
   }
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   return Respond(201, s_.namespaces.Create(call.caller, input));
@@ -432,6 +452,7 @@ ApiResponse ManagementApi::UpdateNamespace(Call& call) {
   SettingsPatch settings = ReadSettings(*reader);
   input.app_domains = std::move(settings.app_domains);
   input.default_key_prefix = std::move(settings.default_key_prefix);
+  input.default_resources = std::move(settings.default_resources);
   RefuseImmutable(*reader, {"id", "kind", "parent_id"});
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   return Respond(200, s_.namespaces.Update(call.caller, call.id, input));
@@ -508,7 +529,7 @@ ApiResponse ManagementApi::CreateKey(Call& call) {
   input.expires_at = reader->Time("expires_at");
   input.meta_json = ReadMeta(*reader);
   input.prefix = reader->String("prefix");
-  RefuseRestrictions(*reader);
+  input.restrictions = ReadRestrictions(*reader);
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   auto created = s_.keys.Create(call.caller, std::move(input));
   if (!created.ok()) return ErrorResponse(created.status());
@@ -544,7 +565,7 @@ ApiResponse ManagementApi::UpdateKey(Call& call) {
   reader->Refuse("expires_at",
                  "expires_at cannot be changed after creation; create a new key instead");
   RefuseImmutable(*reader, {"id", "type", "owner", "namespace", "prefix", "status", "secret"});
-  RefuseRestrictions(*reader);
+  input.restrictions = ReadRestrictions(*reader);
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   return Respond(200, s_.keys.Update(call.caller, call.id, std::move(input)));
 }

@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 
 #include "crypto/key_format.h"
+#include "domain/ip_range.h"
 #include "domain/permission.h"
+#include "domain/resource_pattern.h"
 #include "domain/time_format.h"
 #include "http/credentials.h"
 #include "http/errors.h"
@@ -18,6 +20,11 @@ struct VerifyBody {
   std::optional<std::string_view> key;
   std::optional<std::string_view> namespace_id;
   std::vector<std::string_view> scopes;
+  std::optional<std::string_view> ip;
+  std::optional<std::string_view> origin;
+  std::optional<std::string_view> referrer;
+  std::optional<std::string_view> resource;
+  std::optional<service::DataRequest> data;
 };
 
 Status ReadScopes(const json::value& v, std::vector<std::string_view>& out) {
@@ -50,14 +57,33 @@ Status ReadField(std::string_view name, const json::value& v, VerifyBody& out) {
   };
   if (name == "key") return string_field(&out.key);
   if (name == "namespace") return string_field(&out.namespace_id);
-  if (name == "resource" || name == "origin" || name == "referrer" || name == "ip") {
-    return string_field(nullptr);
+  if (name == "origin") return string_field(&out.origin);
+  if (name == "referrer") return string_field(&out.referrer);
+  if (name == "ip") {
+    LK_RETURN_IF_ERROR(string_field(&out.ip));
+    if (out.ip && !domain::IpAddress::Parse(*out.ip)) {
+      return InvalidField("ip", "ip must be an IPv4 or IPv6 address");
+    }
+    return Status::Ok();
+  }
+  if (name == "resource") {
+    LK_RETURN_IF_ERROR(string_field(&out.resource));
+    if (out.resource && !domain::IsValidResource(*out.resource)) {
+      return InvalidField("resource",
+                          "resource must look like scheme://path (docs/restrictions.md)");
+    }
+    return Status::Ok();
   }
   if (name == "data") {
-    if (v.is_null() || (v.is_string() && (v.get_string() == "read" || v.get_string() == "write"))) {
-      return Status::Ok();
+    if (v.is_null()) return Status::Ok();
+    if (v.is_string() && v.get_string() == "read") {
+      out.data = service::DataRequest::kRead;
+    } else if (v.is_string() && v.get_string() == "write") {
+      out.data = service::DataRequest::kWrite;
+    } else {
+      return InvalidField("data", "data must be \"read\" or \"write\"");
     }
-    return InvalidField("data", "data must be \"read\" or \"write\"");
+    return Status::Ok();
   }
   if (name == "scopes") return ReadScopes(v, out.scopes);
   if (name == "cost") {
@@ -145,13 +171,51 @@ ApiResponse VerifyEndpoint::Handle(const ApiRequest& request) const {
 
   std::optional<std::string_view> claimed_id;
   if (presented->basic_user()) claimed_id = *presented->basic_user();
+  // A browser calling verify itself says where it is through its headers.
+  std::string_view origin_header = request.Header("Origin");
+  if (!body.origin && !body.referrer) {
+    if (!origin_header.empty()) body.origin = origin_header;
+    if (std::string_view referer = request.Header("Referer"); !referer.empty()) {
+      body.referrer = referer;
+    }
+  }
   service::VerifyResult result = verifier_.Verify({.key = secret,
                                                    .namespace_id = body.namespace_id,
                                                    .claimed_id = claimed_id,
-                                                   .scopes = body.scopes});
+                                                   .scopes = body.scopes,
+                                                   .ip = body.ip,
+                                                   .origin = body.origin,
+                                                   .referrer = body.referrer,
+                                                   .resource = body.resource,
+                                                   .data = body.data});
   ApiResponse response;
   if (result.entry) response.key_id = crypto::PublicKeyId(result.id_chars);
   response.body = Answer(result, response.key_id, body.namespace_id);
+  // CORS: a page may read the answer only when the key it presented allows its origin.
+  if (!origin_header.empty()) {
+    if (result.entry && service::BrowserOriginAllowed(*result.entry->grant, origin_header)) {
+      response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin_header));
+    }
+    response.headers.emplace_back("Vary", "Origin");
+  }
+  return response;
+}
+
+ApiResponse VerifyEndpoint::Preflight(const ApiRequest& request) {
+  // A preflight carries no key, so it cannot be judged by one: it is answered for any origin,
+  // and the answer to the real call carries Access-Control-Allow-Origin only when the key
+  // presented there allows the page's origin.
+  ApiResponse response;
+  response.status = 204;
+  std::string_view origin = request.Header("Origin");
+  if (!origin.empty()) {
+    response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+    response.headers.emplace_back("Access-Control-Allow-Methods", "POST");
+    response.headers.emplace_back("Access-Control-Allow-Headers",
+                                  "Authorization, Content-Type, X-API-Key");
+    response.headers.emplace_back("Access-Control-Max-Age", "600");
+    response.headers.emplace_back("Vary", "Origin");
+  }
   return response;
 }
 

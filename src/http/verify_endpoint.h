@@ -13,6 +13,8 @@ class VerifyEndpoint {
   explicit VerifyEndpoint(const service::Verifier& verifier) : verifier_(verifier) {}
 
   ApiResponse Handle(const ApiRequest& request) const;
+  // OPTIONS /v1/keys/verify: the CORS preflight of a browser's call.
+  static ApiResponse Preflight(const ApiRequest& request);
 
  private:
   const service::Verifier& verifier_;

@@ -61,7 +61,16 @@ KeyEntry KeyIndex::MakeEntry(const domain::ApiKey& key) {
   entry.namespace_id = key.namespace_id.value_or("");
   entry.name = key.name;
   entry.meta_json = key.meta_json;
-  KeyGrant grant{.scopes = key.scopes};
+  KeyGrant grant{.scopes = key.scopes,
+                 .origins = key.origins,
+                 .resources = key.resources,
+                 .data_access = key.data_access};
+  if (!key.allowed_ips.empty()) {
+    grant.allowed_ips.emplace();
+    for (const auto& text : key.allowed_ips) {
+      if (auto range = domain::IpRange::Parse(text)) grant.allowed_ips->push_back(*range);
+    }
+  }
   if (key.created_by != key.owner_id && !key.created_by.empty()) {
     auto creator = principals_.Find(key.created_by);
     if (!creator || !creator->superuser) grant.creator = key.created_by;

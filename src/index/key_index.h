@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/ip_range.h"
 #include "domain/model.h"
 #include "index/snapshot_map.h"
 
@@ -41,13 +42,20 @@ struct KeyIdHash {
   }
 };
 
-// What bounds a key's authority besides its owner's capabilities: its scopes and, for a key
-// that a non-superuser made for someone else, that creator's capabilities too (DESIGN §1.2:
-// "a key never has more authority than the user who created it has right now"). Shared
-// between keys with equal values: most keys share a handful of them.
+// What bounds a key's authority besides its owner's capabilities: its scopes, its restrictions
+// and, for a key that a non-superuser made for someone else, that creator's capabilities too
+// (DESIGN §1.2: "a key never has more authority than the user who created it has right now").
+// Shared between keys with equal values: most keys share a handful of them.
 struct KeyGrant {
   std::vector<std::string> scopes;
   std::string creator;  // principal id; empty when the key is bounded by its owner only
+  // Restrictions (DESIGN §3), checked by verification in the order of §5.
+  // std::nullopt: any address. A list (parsed from ApiKey::allowed_ips) allows only its ranges;
+  // an entry that does not parse (a corrupt row) allows nothing, so corruption fails closed.
+  std::optional<std::vector<domain::IpRange>> allowed_ips;
+  domain::Origins origins;                  // native/browser calls, browser referrer hosts
+  std::vector<std::string> resources{"*"};  // resource patterns (domain/resource_pattern.h)
+  domain::DataAccess data_access = domain::DataAccess::kNone;
   bool operator==(const KeyGrant&) const = default;
 };
 

@@ -1,7 +1,9 @@
 #include "service/key_service.h"
 
 #include "crypto/key_format.h"
+#include "domain/ip_range.h"
 #include "domain/permission.h"
+#include "domain/resource_pattern.h"
 #include "service/audit.h"
 #include "service/validation.h"
 
@@ -25,7 +27,35 @@ Result<ApiKey> LoadKey(store::Transaction& tx, const std::string& id) {
   return found;
 }
 
+void ApplyRestrictions(const KeyRestrictionsInput& r, ApiKey& key) {
+  if (r.resources) key.resources = *r.resources;
+  if (r.data_access) key.data_access = *r.data_access;
+  if (r.origins) key.origins = *r.origins;
+  if (r.allowed_ips) key.allowed_ips = *r.allowed_ips;
+}
+
 }  // namespace
+
+Status NormalizeRestrictions(KeyRestrictionsInput& r) {
+  if (r.resources) {
+    LK_ASSIGN_OR_RETURN(r.resources, domain::NormalizeResourcePatterns(*r.resources, "resources"));
+  }
+  if (r.allowed_ips) {
+    LK_ASSIGN_OR_RETURN(r.allowed_ips, domain::NormalizeIpRanges(*r.allowed_ips, "allowed_ips"));
+  }
+  if (r.origins) {
+    const domain::Origins& o = *r.origins;
+    if (!o.native && !o.browser) {
+      return InvalidField("origins", "a key must allow native calls, browser calls or both");
+    }
+    if (!o.browser && !o.referrers.empty()) {
+      return InvalidField("origins.referrers",
+                          "referrers restrict browser calls: set origins.browser to true");
+    }
+    LK_RETURN_IF_ERROR(CheckDomains("origins.referrers", o.referrers));
+  }
+  return Status::Ok();
+}
 
 CreatedKey KeyService::NewKey(const ServiceContext& ctx, const CreateKeyInput& input,
                               const std::string& owner_id, const std::string& created_by) {
@@ -44,6 +74,7 @@ CreatedKey KeyService::NewKey(const ServiceContext& ctx, const CreateKeyInput& i
   key.meta_json = input.meta_json.value_or("{}");
   key.prefix = prefix;
   key.hint = generated.hint;
+  ApplyRestrictions(input.restrictions, key);
   key.digest = ctx.hasher.Digest(generated.key);
   key.created_at = key.updated_at = now;
   key.created_by = created_by;
@@ -127,6 +158,7 @@ Result<std::vector<CreatedKey>> KeyService::CreateAll(const Caller& caller,
                                                       std::vector<CreateKeyInput> inputs) {
   for (auto& input : inputs) {
     LK_RETURN_IF_ERROR(Validate(input));
+    LK_RETURN_IF_ERROR(NormalizeRestrictions(input.restrictions));
     if (input.scopes) {
       LK_ASSIGN_OR_RETURN(input.scopes, domain::NormalizeScopes(*input.scopes, "scopes"));
     }
@@ -199,6 +231,9 @@ Status KeyService::CreateIn(store::Transaction& tx, const Caller& caller, Create
     if (!input.prefix && !ns->settings.default_key_prefix.empty()) {
       input.prefix = ns->settings.default_key_prefix;
     }
+    if (!input.restrictions.resources && !ns->settings.default_resources.empty()) {
+      input.restrictions.resources = ns->settings.default_resources;
+    }
   }
   created = NewKey(ctx_, input, owner_id, caller.principal_id);
   event.target = created.key.id;
@@ -266,16 +301,20 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
   if (input.meta_json && input.meta_json->size() > kMaxMetaBytes) {
     return InvalidField("meta", "meta is larger than 16 KiB");
   }
+  LK_RETURN_IF_ERROR(NormalizeRestrictions(input.restrictions));
   ApiKey key;
   LK_RETURN_IF_ERROR(audit_.Write(caller, "keys.update", [&](auto& tx, auto& event) -> Status {
     event.target = id;
     LK_ASSIGN_OR_RETURN(key, LoadKey(tx, id));
     LK_RETURN_IF_ERROR(CheckReadable(caller, key));
     event.namespace_id = NamespaceOf(key);
-    // `meta` is read by the services behind latchkey (a plan, a tenant): changing it needs
-    // keys:update, not just ownership.
+    // `meta` is read by the services behind latchkey (a plan, a tenant) and restrictions are
+    // the issuer's limits: changing either needs keys:update, not just ownership.
+    const auto& r = input.restrictions;
+    bool issuer_fields =
+        input.meta_json || r.resources || r.data_access || r.origins || r.allowed_ips;
     LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:update", key,
-                                   input.meta_json ? Effect::kNeedsPermission : Effect::kOwnerMay));
+                                   issuer_fields ? Effect::kNeedsPermission : Effect::kOwnerMay));
     if (input.scopes) {
       LK_RETURN_IF_ERROR(
           CheckScopes(caller, *input.scopes, key.type, key.owner_id, NamespaceOf(key)));
@@ -284,6 +323,7 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
     if (input.description) key.description = *input.description;
     if (input.scopes) key.scopes = *input.scopes;
     if (input.meta_json) key.meta_json = *input.meta_json;
+    ApplyRestrictions(input.restrictions, key);
     key.updated_at = ctx_.clock.NowMillis();
     return tx.UpdateKey(key);
   }));

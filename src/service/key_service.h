@@ -15,6 +15,19 @@
 
 namespace latchkey::service {
 
+// The restrictions of DESIGN §3 (docs/restrictions.md); absent fields keep their value (or,
+// at creation, take their default: resources from the namespace's default_resources or ["*"],
+// data access none, native calls only, any IP).
+struct KeyRestrictionsInput {
+  std::optional<std::vector<std::string>> resources;
+  std::optional<domain::DataAccess> data_access;
+  std::optional<domain::Origins> origins;
+  std::optional<std::vector<std::string>> allowed_ips;
+};
+
+// Validates and normalizes restrictions (kInvalidArgument naming the field).
+Status NormalizeRestrictions(KeyRestrictionsInput& restrictions);
+
 struct CreateKeyInput {
   std::string name;
   std::optional<std::string> description;
@@ -25,6 +38,7 @@ struct CreateKeyInput {
   std::optional<domain::UnixMillis> expires_at;
   std::optional<std::string> meta_json;  // a serialized JSON object
   std::optional<std::string> prefix;
+  KeyRestrictionsInput restrictions;
 };
 
 struct UpdateKeyInput {
@@ -32,6 +46,7 @@ struct UpdateKeyInput {
   std::optional<std::string> description;
   std::optional<std::vector<std::string>> scopes;
   std::optional<std::string> meta_json;
+  KeyRestrictionsInput restrictions;
 };
 
 struct CreatedKey {

@@ -1,6 +1,7 @@
 #include "service/namespace_service.h"
 
 #include "crypto/key_format.h"
+#include "domain/resource_pattern.h"
 #include "service/audit.h"
 #include "service/validation.h"
 
@@ -24,6 +25,15 @@ Status CheckNamespaceSettings(const domain::NamespaceSettings& settings) {
   if (!settings.default_key_prefix.empty() && !crypto::IsValidPrefix(settings.default_key_prefix)) {
     return InvalidField("settings.default_key_prefix",
                         "default_key_prefix must match ^[a-z][a-z0-9_]{0,15}$");
+  }
+  for (const auto& pattern : settings.default_resources) {
+    if (!domain::IsValidResourcePattern(pattern)) {
+      return InvalidField("settings.default_resources",
+                          "'" + pattern.substr(0, 64) + "' is not a resource pattern");
+    }
+  }
+  if (settings.default_resources.size() > 100) {
+    return InvalidField("settings.default_resources", "at most 100 entries");
   }
   return Status::Ok();
 }
@@ -116,6 +126,7 @@ Result<Namespace> NamespaceService::Update(const Caller& caller, const std::stri
         if (input.name) ns.name = *input.name;
         if (input.app_domains) ns.settings.app_domains = *input.app_domains;
         if (input.default_key_prefix) ns.settings.default_key_prefix = *input.default_key_prefix;
+        if (input.default_resources) ns.settings.default_resources = *input.default_resources;
         LK_RETURN_IF_ERROR(CheckNamespaceSettings(ns.settings));
         ns.updated_at = ctx_.clock.NowMillis();
         return tx.UpdateNamespace(ns);

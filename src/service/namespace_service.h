@@ -24,6 +24,7 @@ struct UpdateNamespaceInput {
   std::optional<std::string> name;
   std::optional<std::vector<std::string>> app_domains;
   std::optional<std::string> default_key_prefix;
+  std::optional<std::vector<std::string>> default_resources;
 };
 
 class NamespaceService {

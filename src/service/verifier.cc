@@ -4,6 +4,8 @@
 
 #include "crypto/key_format.h"
 #include "domain/permission.h"
+#include "domain/resource_pattern.h"
+#include "domain/web_origin.h"
 
 namespace latchkey::service {
 
@@ -21,12 +23,53 @@ std::string_view VerifyCodeName(VerifyCode code) {
       return "DISABLED";
     case VerifyCode::kWrongNamespace:
       return "WRONG_NAMESPACE";
+    case VerifyCode::kIpNotAllowed:
+      return "IP_NOT_ALLOWED";
+    case VerifyCode::kOriginNotAllowed:
+      return "ORIGIN_NOT_ALLOWED";
+    case VerifyCode::kResourceNotAllowed:
+      return "RESOURCE_NOT_ALLOWED";
+    case VerifyCode::kDataAccessDenied:
+      return "DATA_ACCESS_DENIED";
     case VerifyCode::kInsufficientScope:
       return "INSUFFICIENT_SCOPE";
     case VerifyCode::kValid:
       return "VALID";
   }
   return "MALFORMED";
+}
+
+namespace {
+
+bool IpAllowed(const index::KeyGrant& grant, std::optional<std::string_view> ip) {
+  if (!grant.allowed_ips) return true;
+  if (!ip) return false;  // a key limited to some addresses needs to be told the address
+  auto address = domain::IpAddress::Parse(*ip);
+  return address && domain::AnyRangeContains(*grant.allowed_ips, *address);
+}
+
+bool OriginAllowed(const index::KeyGrant& grant, std::optional<std::string_view> origin,
+                   std::optional<std::string_view> referrer) {
+  if (!origin && !referrer) return grant.origins.native;
+  return (!origin || BrowserOriginAllowed(grant, *origin)) &&
+         (!referrer || BrowserOriginAllowed(grant, *referrer));
+}
+
+bool DataAllowed(domain::DataAccess granted, DataRequest wanted) {
+  if (wanted == DataRequest::kRead) return granted != domain::DataAccess::kNone;
+  return granted == domain::DataAccess::kReadWrite;
+}
+
+}  // namespace
+
+bool BrowserOriginAllowed(const index::KeyGrant& grant, std::string_view origin) {
+  if (!grant.origins.browser) return false;
+  const auto& referrers = grant.origins.referrers;
+  if (referrers.empty()) return true;
+  auto parsed = domain::ParseWebOrigin(origin);
+  return parsed && std::any_of(referrers.begin(), referrers.end(), [&](const std::string& p) {
+           return domain::HostPatternMatches(p, *parsed);
+         });
 }
 
 VerifyResult Verifier::Verify(const VerifyRequest& request) const {
@@ -60,6 +103,15 @@ VerifyResult Verifier::Verify(const VerifyRequest& request) const {
   } else if (request.namespace_id && key.type != domain::KeyType::kPersonal &&
              *request.namespace_id != key.namespace_id) {
     result.code = VerifyCode::kWrongNamespace;
+  } else if (!IpAllowed(*key.grant, request.ip)) {
+    result.code = VerifyCode::kIpNotAllowed;
+  } else if (!OriginAllowed(*key.grant, request.origin, request.referrer)) {
+    result.code = VerifyCode::kOriginNotAllowed;
+  } else if (request.resource &&
+             !domain::AnyResourceMatches(key.grant->resources, *request.resource)) {
+    result.code = VerifyCode::kResourceNotAllowed;
+  } else if (request.data && !DataAllowed(key.grant->data_access, *request.data)) {
+    result.code = VerifyCode::kDataAccessDenied;
   } else {
     if (!key.grant->creator.empty()) result.creator = index_.FindPrincipal(key.grant->creator);
     bool granted = std::all_of(request.scopes.begin(), request.scopes.end(), [&](auto scope) {

@@ -24,9 +24,15 @@ enum class VerifyCode {
   kExpired,
   kDisabled,
   kWrongNamespace,
+  kIpNotAllowed,
+  kOriginNotAllowed,
+  kResourceNotAllowed,
+  kDataAccessDenied,
   kInsufficientScope,
   kValid
 };
+
+enum class DataRequest { kRead, kWrite };
 std::string_view VerifyCodeName(VerifyCode code);
 
 struct VerifyRequest {
@@ -37,6 +43,14 @@ struct VerifyRequest {
   std::optional<std::string_view> claimed_id;
   // Permissions the caller requires; each must be granted by the key's effective scopes.
   std::span<const std::string_view> scopes;
+  // The restrictions' inputs (DESIGN §5). A call with `origin` or `referrer` is a browser call;
+  // without either, a native one. A key with an IP allow-list needs `ip`; `resource` and
+  // `data` are checked only when given.
+  std::optional<std::string_view> ip;
+  std::optional<std::string_view> origin;
+  std::optional<std::string_view> referrer;
+  std::optional<std::string_view> resource;
+  std::optional<DataRequest> data;
 };
 
 // The principals whose capabilities bound a key besides its scopes (DESIGN §4.1, §1.2).
@@ -75,6 +89,10 @@ std::vector<std::string> EffectiveScopes(const index::KeyEntry& key, const KeyBo
 // the list.
 bool EffectivelyGrants(const index::KeyEntry& key, const KeyBounds& bounds,
                        std::optional<std::string_view> namespace_id, std::string_view permission);
+
+// True when a browser page at `origin` (an Origin header or a referrer URL) may use a key with
+// `grant`: browser calls allowed, and the host among the referrer patterns when there are any.
+bool BrowserOriginAllowed(const index::KeyGrant& grant, std::string_view origin);
 
 class Verifier {
  public:

@@ -128,6 +128,7 @@ std::string EncodeNamespaceSettings(const domain::NamespaceSettings& settings) {
   return json::serialize(json::object{
       {"app_domains", ArrayOf(settings.app_domains)},
       {"default_key_prefix", settings.default_key_prefix},
+      {"default_resources", ArrayOf(settings.default_resources)},
   });
 }
 
@@ -141,6 +142,10 @@ Result<domain::NamespaceSettings> DecodeNamespaceSettings(std::string_view text)
   LK_ASSIGN_OR_RETURN(settings.app_domains, StringsFrom(*domains, kWhat));
   LK_ASSIGN_OR_RETURN(settings.default_key_prefix,
                       StringMember(*object, "default_key_prefix", kWhat));
+  // Added after the first release: absent in older rows.
+  if (const json::value* resources = object->if_contains("default_resources")) {
+    LK_ASSIGN_OR_RETURN(settings.default_resources, StringsFrom(*resources, kWhat));
+  }
   return settings;
 }
 
@@ -191,6 +196,7 @@ std::string EncodeQuota(const domain::Quota& quota) {
       {"remaining", quota.remaining},
       {"refill_interval", std::move(interval)},
       {"refill_amount", quota.refill_amount},
+      {"refilled_at", quota.refilled_at ? json::value(*quota.refilled_at) : json::value(nullptr)},
   });
 }
 
@@ -204,6 +210,12 @@ Result<domain::Quota> DecodeQuota(std::string_view text) {
   LK_ASSIGN_OR_RETURN(quota.refill_interval,
                       NullableStringMember(*object, "refill_interval", kWhat));
   LK_ASSIGN_OR_RETURN(quota.refill_amount, IntMember(*object, "refill_amount", kWhat));
+  // Added with usage tracking: absent in older rows.
+  if (const json::value* at = object->if_contains("refilled_at"); at && !at->is_null()) {
+    const std::int64_t* millis = at->if_int64();
+    if (millis == nullptr) return BadShape(kWhat, "'refilled_at' to be a 64-bit integer or null");
+    quota.refilled_at = *millis;
+  }
   return quota;
 }
 

@@ -5,10 +5,12 @@
 //
 // Formats (stable; changing one needs a migration):
 //   string list     ["a", "b"]
-//   settings        {"app_domains": [...], "default_key_prefix": "lk"}
+//   settings        {"app_domains": [...], "default_key_prefix": "lk", "default_resources": [...]}
+//                   (default_resources may be absent: rows written before it existed)
 //   origins         {"native": true, "browser": false, "referrers": [...]}
 //   rate limit      {"limit": n, "window_ms": n}
-//   quota           {"remaining": n, "refill_interval": "daily" | null, "refill_amount": n}
+//   quota           {"remaining": n, "refill_interval": "daily" | null, "refill_amount": n,
+//                    "refilled_at": n | null} (refilled_at may be absent: rows written before it)
 // The quota format is flat rather than the API's nested "refill" object so that every field of
 // domain::Quota round-trips exactly.
 //

@@ -33,6 +33,25 @@ TEST(JsonColumns, ObjectsRoundTrip) {
   EXPECT_EQ(DecodeQuota(EncodeQuota(quota)).value(), quota);
   domain::Quota no_refill{.remaining = 5, .refill_interval = std::nullopt, .refill_amount = 3};
   EXPECT_EQ(DecodeQuota(EncodeQuota(no_refill)).value(), no_refill);
+  domain::Quota refilled{.remaining = 0,
+                         .refill_interval = "monthly",
+                         .refill_amount = 7,
+                         .refilled_at = 1'700'000'000'123};
+  EXPECT_EQ(DecodeQuota(EncodeQuota(refilled)).value(), refilled);
+}
+
+TEST(JsonColumns, QuotaWithoutRefilledAtIsARowFromBeforeUsageTracking) {
+  Result<domain::Quota> old_row =
+      DecodeQuota(R"({"remaining": 3, "refill_interval": "daily", "refill_amount": 9})");
+  ASSERT_TRUE(old_row.ok()) << old_row.status().message();
+  EXPECT_EQ(old_row->refilled_at, std::nullopt);
+  EXPECT_EQ(DecodeQuota(R"({"remaining": 3, "refill_interval": null, "refill_amount": 0,
+                            "refilled_at": null})")
+                ->refilled_at,
+            std::nullopt);
+  EXPECT_FALSE(DecodeQuota(R"({"remaining": 3, "refill_interval": null, "refill_amount": 0,
+                               "refilled_at": "yesterday"})")
+                   .ok());
 }
 
 TEST(JsonColumns, EncodesCommonValuesCanonically) {

@@ -77,11 +77,22 @@ struct AuditFilter {
   // Events in these namespaces; with `include_unscoped`, also events with no namespace.
   std::optional<std::vector<std::string>> namespace_ids;
   bool include_unscoped = true;
-  std::optional<std::string> actor;   // actor_principal or actor_key equals this
+  std::optional<std::string> actor;  // actor_principal or actor_key equals this
   std::optional<std::string> target;
-  std::optional<std::string> action;  // exact, or a prefix when it ends with '.' ("keys.")
+  std::optional<std::string> action;        // exact, or a prefix when it ends with '.' ("keys.")
   std::optional<domain::UnixMillis> since;  // time >= since
   std::optional<domain::UnixMillis> until;  // time < until
+};
+
+// Usage of one key, gathered in memory by verification and written in batches (DESIGN §7):
+// only the fields that are set are written.
+struct KeyUsage {
+  std::string id;  // public key id, "key_" + 16 characters
+  std::optional<std::int64_t> quota_remaining = std::nullopt;
+  std::optional<domain::UnixMillis> quota_refilled_at = std::nullopt;
+  std::optional<domain::UnixMillis> last_used_at = std::nullopt;
+  std::optional<std::string> last_used_ip = std::nullopt;
+  bool operator==(const KeyUsage&) const = default;
 };
 
 // Listings are ordered by (created_at, id) ascending: stable across pages and inserts
@@ -115,6 +126,12 @@ class Transaction {
   virtual Result<Page<domain::ApiKey>> ListKeys(const KeyFilter& filter,
                                                 const PageRequest& page) = 0;
   virtual Result<std::int64_t> CountKeys(const KeyFilter& filter) = 0;
+  // Writes the set fields of each entry into its key: quota_remaining and quota_refilled_at into
+  // `quota` (ignored when the key has no quota), last_used_at and last_used_ip as they are.
+  // Nothing else changes, updated_at included. An id that names no key (deleted since) is
+  // skipped: that is not an error. Entries are applied in order, so a later one for the same
+  // key wins. Meant for batches of thousands in one Write.
+  virtual Status RecordUsage(const std::vector<KeyUsage>& usage) = 0;
 
   // Groups. Unique: id; (namespace_id, name). The members are stored with the group:
   // InsertGroup and UpdateGroup write `members` as given (every id must name a principal, else

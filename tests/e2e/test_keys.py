@@ -172,7 +172,8 @@ class CreateAndRead(KeysTestCase):
             ({"meta": ["not", "an", "object"]}, "meta"),
             ({"type": "superkey"}, "type"),
             ({"expires_at": "tomorrow"}, "expires_at"),
-            ({"resources": ["algo://*"]}, "resources"),
+            ({"resources": ["algo://"]}, "resources"),
+            ({"rate_limit": {"limit": 5, "window_ms": 1000}}, "rate_limit"),
         ]
         for extra, field in cases:
             with self.subTest(extra=json.dumps(extra)[:60]):

@@ -29,7 +29,8 @@ class Namespaces(harness.SharedServerTestCase, unittest.TestCase):
         self.assertEqual(ns["name"], name)
         self.assertEqual(ns["kind"], "organization")
         self.assertIsNone(ns["parent_id"])
-        self.assertEqual(ns["settings"], {"app_domains": [], "default_key_prefix": ""})
+        self.assertEqual(ns["settings"], {"app_domains": [], "default_key_prefix": "",
+                                          "default_resources": []})
         self.assertRegex(ns["created_at"], TIME_RE)
 
         status, _, got = s.admin("GET", f"/v1/namespaces/{ns['id']}")
@@ -64,10 +65,12 @@ class Namespaces(harness.SharedServerTestCase, unittest.TestCase):
                                   {"settings": {"default_key_prefix": "shop"}})
         self.assertEqual(status, 200, app2)
         self.assertEqual(app2["settings"], {"app_domains": ["app.example.com"],
-                                            "default_key_prefix": "shop"})
+                                            "default_key_prefix": "shop",
+                                            "default_resources": []})
         status, _, app3 = s.admin("PATCH", f"/v1/namespaces/{app['id']}",
                                   {"settings": {"app_domains": []}})
-        self.assertEqual(app3["settings"], {"app_domains": [], "default_key_prefix": "shop"})
+        self.assertEqual(app3["settings"], {"app_domains": [], "default_key_prefix": "shop",
+                                            "default_resources": []})
         self.assertError(s.admin("PATCH", f"/v1/namespaces/{app['id']}",
                                  {"settings": {"default_key_prefix": "No"}}),
                          400, "invalid_argument", "settings.default_key_prefix")

@@ -360,6 +360,33 @@ Result<std::int64_t> SqliteTransaction::CountKeys(const KeyFilter& filter) {
   return stmt.Int64(0);
 }
 
+// Each key's row is updated on its own with one cached statement: by primary key, that costs a
+// few microseconds, so a batch of thousands in one transaction stays well under the fsync of its
+// commit. The quota fields are written with json_set into the quota column, leaving its other
+// members (the refill configuration a PATCH may have changed meanwhile) as they are.
+Status SqliteTransaction::RecordUsage(const std::vector<KeyUsage>& usage) {
+  LK_RETURN_IF_ERROR(RequireWritable("RecordUsage"));
+  static const std::string kSql =
+      "UPDATE api_keys SET "
+      "quota = CASE WHEN quota IS NULL OR (?2 IS NULL AND ?3 IS NULL) THEN quota "
+      "ELSE json_set(quota, '$.remaining', coalesce(?2, json_extract(quota, '$.remaining')), "
+      "'$.refilled_at', coalesce(?3, json_extract(quota, '$.refilled_at'))) END, "
+      "last_used_at = coalesce(?4, last_used_at), "
+      "last_used_ip = coalesce(?5, last_used_ip) "
+      "WHERE id = ?1";
+  for (const KeyUsage& u : usage) {
+    if (!u.quota_remaining && !u.quota_refilled_at && !u.last_used_at && !u.last_used_ip) continue;
+    LK_ASSIGN_OR_RETURN(Statement stmt, conn_.Prepare(kSql));
+    stmt.BindText(1, u.id);
+    stmt.BindOptionalInt64(2, u.quota_remaining);
+    stmt.BindOptionalInt64(3, u.quota_refilled_at);
+    stmt.BindOptionalInt64(4, u.last_used_at);
+    stmt.BindOptionalText(5, u.last_used_ip);
+    LK_RETURN_IF_ERROR(stmt.Run([](Constraint) { return std::string("usage conflict"); }));
+  }
+  return Status::Ok();
+}
+
 // --- Groups ---
 
 namespace {

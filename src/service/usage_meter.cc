@@ -1,0 +1,363 @@
+#include "service/usage_meter.h"
+
+#include <algorithm>
+#include <array>
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <chrono>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace latchkey::service {
+namespace {
+
+using domain::UnixMillis;
+
+constexpr UnixMillis kNoTime = std::numeric_limits<UnixMillis>::min();
+constexpr UnixMillis kNeverMillis = std::numeric_limits<UnixMillis>::max();
+constexpr std::int64_t kMaxRateLimit = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t kMaxWindowMs = std::int64_t{1} << 40;  // ~35 years: no overflow below
+// Refill anchors outside years 0..9999 (a corrupt row) never refill, so that the calendar
+// arithmetic below stays in range.
+constexpr UnixMillis kMinAnchor = -62'167'219'200'000;  // 0000-01-01T00:00:00Z
+constexpr UnixMillis kMaxAnchor = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+
+// Bits of Entry::dirty: what TakeDirty still has to return.
+constexpr std::uint8_t kQuotaDirty = 1;
+constexpr std::uint8_t kLastUseDirty = 2;
+
+enum class Refill : std::uint8_t { kNone, kDaily, kMonthly };
+
+Refill RefillOf(const std::optional<std::string>& interval) {
+  if (!interval) return Refill::kNone;
+  if (*interval == "daily") return Refill::kDaily;
+  if (*interval == "monthly") return Refill::kMonthly;
+  return Refill::kNone;  // validated on the way in; an unknown one never refills
+}
+
+// The first UTC day or month boundary strictly after `anchor`.
+UnixMillis NextRefillAt(Refill refill, UnixMillis anchor) {
+  using std::chrono::days;
+  using std::chrono::milliseconds;
+  using std::chrono::sys_days;
+  if (refill == Refill::kNone || anchor < kMinAnchor || anchor > kMaxAnchor) return kNeverMillis;
+  const sys_days day =
+      std::chrono::floor<days>(std::chrono::sys_time<milliseconds>(milliseconds(anchor)));
+  sys_days next;
+  if (refill == Refill::kDaily) {
+    next = day + days(1);
+  } else {
+    const std::chrono::year_month_day date(day);
+    next = sys_days((date.year() / date.month() / 1) + std::chrono::months(1));
+  }
+  return std::chrono::duration_cast<milliseconds>(next.time_since_epoch()).count();
+}
+
+std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+std::string PublicId(const index::KeyIdChars& id) {
+  std::string out = "key_";
+  out.append(id.data(), id.size());
+  return out;
+}
+
+}  // namespace
+
+// The sliding window of one key (see the header): counts of allowed calls per slot of slot_ms,
+// in a ring of kRateSlots. Invariant: only the slots oldest..newest may be non-zero, and
+// newest - oldest < kRateSlots, so each of them has its own place in the ring.
+struct UsageMeter::RateWindow {
+  explicit RateWindow(std::int64_t window)
+      : window_ms(window), slot_ms((window + kRateSlots - 2) / (kRateSlots - 1)) {}
+
+  RateDecision Check(UnixMillis now, std::int64_t limit) {
+    now = std::max(now, last_ms);  // a clock that steps back stands still
+    last_ms = now;
+    DropSlotsBefore(FloorDiv(now - window_ms + 1, slot_ms));
+    const std::int64_t current = FloorDiv(now, slot_ms);
+    const std::int64_t effective = std::clamp<std::int64_t>(limit, 0, kMaxRateLimit);
+    RateDecision decision{.allowed = total < effective, .limit = limit};
+    if (decision.allowed) {
+      ++counts[Place(current)];
+      ++total;
+      newest = std::max(newest, current);
+    }
+    decision.remaining = std::max<std::int64_t>(0, effective - total);
+    decision.reset_ms = ResetMs(now);
+    return decision;
+  }
+
+  // Zeroes the slots before `first`, the oldest slot that overlaps the window.
+  void DropSlotsBefore(std::int64_t first) {
+    if (first > newest) {
+      counts.fill(0);
+      total = 0;
+    } else {
+      for (std::int64_t slot = oldest; slot < first; ++slot) {
+        total -= counts[Place(slot)];
+        counts[Place(slot)] = 0;
+      }
+    }
+    oldest = std::max(oldest, first);
+  }
+
+  // When the oldest counted call leaves the window: the first time t whose window starts after
+  // its slot, i.e. FloorDiv(t - window_ms + 1, slot_ms) > slot.
+  std::int64_t ResetMs(UnixMillis now) const {
+    for (std::int64_t slot = oldest; slot <= newest; ++slot) {
+      if (counts[Place(slot)] != 0) return (slot + 1) * slot_ms + window_ms - 1 - now;
+    }
+    return 0;
+  }
+
+  static std::size_t Place(std::int64_t slot) {
+    return static_cast<std::size_t>(slot - FloorDiv(slot, kRateSlots) * kRateSlots);
+  }
+
+  const std::int64_t window_ms;
+  const std::int64_t slot_ms;
+  UnixMillis last_ms = kNoTime;
+  std::int64_t oldest = std::numeric_limits<std::int64_t>::min();
+  std::int64_t newest = std::numeric_limits<std::int64_t>::min();
+  std::int64_t total = 0;
+  std::array<std::uint32_t, kRateSlots> counts{};
+};
+
+struct UsageMeter::Entry {
+  // Quota, when has_quota.
+  bool has_quota = false;
+  Refill refill = Refill::kNone;
+  std::uint8_t dirty = 0;
+  std::int64_t remaining = 0;
+  UnixMillis refilled_at = kNoTime;
+  UnixMillis next_refill_at = kNeverMillis;
+  // Last use; kNoTime when none.
+  UnixMillis last_used_at = kNoTime;
+  std::string last_used_ip;
+  std::unique_ptr<RateWindow> rate;  // only for keys checked against a rate limit
+};
+
+// One mutex and the entries it guards; a cache line apart from the next so that threads working
+// on different shards do not contend on the line.
+struct alignas(64) UsageMeter::Shard {
+  Entry& EntryOf(const index::KeyIdChars& id) { return entries.try_emplace(id).first->second; }
+
+  void MarkDirty(const index::KeyIdChars& id, Entry& entry, std::uint8_t bits) {
+    if (entry.dirty == 0) dirty_ids.push_back(id);
+    entry.dirty |= bits;
+  }
+
+  // Takes the balance, refill settings and refilled_at of `quota`; a refilling quota that was
+  // never refilled is anchored at `now`.
+  void InstallQuota(const index::KeyIdChars& id, Entry& entry, const domain::Quota& quota,
+                    UnixMillis now) {
+    entry.has_quota = true;
+    entry.remaining = quota.remaining;
+    entry.refill = RefillOf(quota.refill_interval);
+    entry.refilled_at = quota.refilled_at.value_or(kNoTime);
+    if (entry.refill != Refill::kNone && !quota.refilled_at) {
+      entry.refilled_at = now;
+      MarkDirty(id, entry, kQuotaDirty);
+    }
+    entry.next_refill_at = NextRefillAt(entry.refill, entry.refilled_at);
+  }
+
+  mutable std::mutex mu;
+  // Open addressing: a lookup touches the small metadata array (which stays in cache) and the
+  // one slot. Growing moves the entries, so no reference to one outlives a locked section.
+  boost::unordered_flat_map<index::KeyIdChars, Entry, index::KeyIdHash> entries;
+  std::vector<index::KeyIdChars> dirty_ids;  // may hold ids that are clean again or gone
+};
+
+UsageMeter::UsageMeter(const domain::Clock& clock)
+    : clock_(clock), shards_(std::make_unique<Shard[]>(kShards)) {}
+
+UsageMeter::~UsageMeter() = default;
+
+UsageMeter::Shard& UsageMeter::ShardOf(const index::KeyIdChars& id) const {
+  // The top bits of a second mix: the map inside the shard uses the low bits of the same hash.
+  const std::uint64_t h = index::KeyIdHash()(id) * 0xD6E8FEB86659FD93ULL;
+  return shards_[h >> 56];
+}
+
+RateDecision UsageMeter::CheckRate(const index::KeyIdChars& id, const domain::RateLimit& limit) {
+  const std::int64_t window_ms = std::clamp<std::int64_t>(limit.window_ms, 1, kMaxWindowMs);
+  Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mu);
+  Entry& entry = shard.EntryOf(id);
+  if (!entry.rate || entry.rate->window_ms != window_ms) {
+    entry.rate = std::make_unique<RateWindow>(window_ms);
+  }
+  return entry.rate->Check(clock_.NowMillis(), limit.limit);
+}
+
+QuotaDecision UsageMeter::Spend(const index::KeyIdChars& id, const domain::Quota& stored,
+                                std::int64_t cost) {
+  cost = std::max<std::int64_t>(cost, 0);
+  Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mu);
+  const UnixMillis now = clock_.NowMillis();
+  Entry& entry = shard.EntryOf(id);
+  if (!entry.has_quota) {
+    shard.InstallQuota(id, entry, stored, now);
+  } else if (const Refill refill = RefillOf(stored.refill_interval); refill != entry.refill) {
+    entry.refill = refill;  // the settings changed without a SetQuota: follow the index
+    if (refill != Refill::kNone && entry.refilled_at == kNoTime) {
+      entry.refilled_at = now;
+      shard.MarkDirty(id, entry, kQuotaDirty);
+    }
+    entry.next_refill_at = NextRefillAt(refill, entry.refilled_at);
+  }
+  if (now >= entry.next_refill_at) {
+    entry.remaining = stored.refill_amount;
+    entry.refilled_at = now;
+    entry.next_refill_at = NextRefillAt(entry.refill, now);
+    shard.MarkDirty(id, entry, kQuotaDirty);
+  }
+  if (entry.remaining < cost) return {.allowed = false, .remaining = entry.remaining};
+  if (cost > 0) {
+    entry.remaining -= cost;
+    shard.MarkDirty(id, entry, kQuotaDirty);
+  }
+  return {.allowed = true, .remaining = entry.remaining};
+}
+
+void UsageMeter::RecordUse(const index::KeyIdChars& id, UnixMillis now, std::string_view ip) {
+  Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mu);
+  Entry& entry = shard.EntryOf(id);
+  if (now < entry.last_used_at) return;
+  const bool same_ip = entry.last_used_ip == ip;
+  if (now == entry.last_used_at && same_ip) return;
+  entry.last_used_at = now;
+  if (!same_ip) entry.last_used_ip.assign(ip);
+  shard.MarkDirty(id, entry, kLastUseDirty);
+}
+
+void UsageMeter::Reset(const index::KeyIdChars& id) {
+  Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.entries.find(id);
+  if (it == shard.entries.end()) return;
+  Entry& entry = it->second;
+  if ((entry.dirty & kLastUseDirty) == 0) {
+    shard.entries.erase(it);
+    return;
+  }
+  entry.has_quota = false;
+  entry.dirty &= ~kQuotaDirty;
+  entry.rate.reset();
+}
+
+void UsageMeter::SetQuota(const index::KeyIdChars& id, const std::optional<domain::Quota>& quota) {
+  Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mu);
+  if (!quota) {
+    auto it = shard.entries.find(id);
+    if (it == shard.entries.end()) return;
+    it->second.has_quota = false;
+    it->second.dirty &= ~kQuotaDirty;
+    return;
+  }
+  Entry& entry = shard.EntryOf(id);
+  shard.InstallQuota(id, entry, *quota, clock_.NowMillis());
+  shard.MarkDirty(id, entry, kQuotaDirty);
+}
+
+namespace {
+
+// What TakeDirty copies out of an entry under its shard's lock; turned into a KeyUsage after.
+struct DirtySnapshot {
+  index::KeyIdChars id;
+  std::uint8_t dirty;
+  std::int64_t remaining;
+  UnixMillis refilled_at;
+  UnixMillis last_used_at;
+  std::string last_used_ip;  // an IPv4 address fits in the string itself: no allocation
+};
+
+store::KeyUsage UsageOf(DirtySnapshot& s) {
+  store::KeyUsage usage{.id = PublicId(s.id)};
+  if (s.dirty & kQuotaDirty) {
+    usage.quota_remaining = s.remaining;
+    if (s.refilled_at != kNoTime) usage.quota_refilled_at = s.refilled_at;
+  }
+  if (s.dirty & kLastUseDirty) {
+    usage.last_used_at = s.last_used_at;
+    usage.last_used_ip = std::move(s.last_used_ip);
+  }
+  return usage;
+}
+
+}  // namespace
+
+std::vector<store::KeyUsage> UsageMeter::TakeDirty() {
+  std::vector<store::KeyUsage> out;
+  std::vector<index::KeyIdChars> ids;
+  std::vector<DirtySnapshot> snapshots;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    Shard& shard = shards_[i];
+    {
+      std::lock_guard lock(shard.mu);
+      ids.swap(shard.dirty_ids);
+    }
+    if (ids.empty()) continue;
+    snapshots.clear();
+    snapshots.reserve(ids.size());  // outside the lock: it may allocate
+    {
+      std::lock_guard lock(shard.mu);
+      for (const index::KeyIdChars& id : ids) {
+        auto it = shard.entries.find(id);
+        if (it == shard.entries.end() || it->second.dirty == 0) continue;
+        Entry& e = it->second;
+        snapshots.push_back(
+            {id, e.dirty, e.remaining, e.refilled_at, e.last_used_at, e.last_used_ip});
+        e.dirty = 0;
+      }
+    }
+    ids.clear();
+    for (DirtySnapshot& s : snapshots) out.push_back(UsageOf(s));
+  }
+  return out;
+}
+
+void UsageMeter::PutBack(const std::vector<store::KeyUsage>& usage) {
+  for (const store::KeyUsage& u : usage) {
+    const std::optional<index::KeyIdChars> id = index::KeyIndex::IdCharsOf(u.id);
+    if (!id) continue;
+    Shard& shard = ShardOf(*id);
+    std::lock_guard lock(shard.mu);
+    if (u.quota_remaining || u.quota_refilled_at) {
+      // The balance in memory is the put-back one or newer; without one the key was reset and
+      // the put-back balance belongs to a quota that is gone.
+      auto it = shard.entries.find(*id);
+      if (it != shard.entries.end() && it->second.has_quota) {
+        shard.MarkDirty(*id, it->second, kQuotaDirty);
+      }
+    }
+    if (u.last_used_at) {
+      Entry& entry = shard.EntryOf(*id);
+      if (entry.last_used_at > *u.last_used_at) continue;  // a newer use is waiting already
+      if (entry.last_used_at < *u.last_used_at) {  // the entry was reset and made again since
+        entry.last_used_at = *u.last_used_at;
+        entry.last_used_ip = u.last_used_ip.value_or("");
+      }
+      shard.MarkDirty(*id, entry, kLastUseDirty);
+    }
+  }
+}
+
+std::size_t UsageMeter::EntryCount() const {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    std::lock_guard lock(shards_[i].mu);
+    count += shards_[i].entries.size();
+  }
+  return count;
+}
+
+}  // namespace latchkey::service
