@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages latchkey needs to build, test and benchmark. Idempotent:
 # does nothing when everything is already installed. Run as root (or with sudo).
+# The browser test's npm package (playwright-core) is installed by tests/browser/run.sh.
 set -euo pipefail
 
 packages=(
@@ -10,7 +11,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 nginx-light wrk curl procps util-linux
+  chromium fonts-liberation
 )
+# tests/browser drives Chromium with Node.js and npm. A machine that already has them (for
+# instance from NodeSource, whose nodejs provides npm) keeps its own; a bare one gets Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

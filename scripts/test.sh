@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quickstart, command 2: the whole test suite, as CI runs it.
 #   1. unit tests (GoogleTest) and end-to-end tests (the real binary over HTTP and the CLI,
-#      including the kill -9 durability test), all built with AddressSanitizer + UBSan;
+#      including the kill -9 durability test) and the browser test (headless Chromium,
+#      tests/browser), all against a build with AddressSanitizer + UBSan;
 #   2. the libFuzzer targets, each for a bounded time, from their seed corpora.
 # Environment: FUZZ_SECONDS (default 60 per target), SKIP_FUZZ=1 to skip step 2.
 set -euo pipefail

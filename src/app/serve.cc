@@ -5,7 +5,9 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "app/buffered_stderr_sink.h"
 #include "app/data_dir.h"
@@ -16,6 +18,7 @@
 #include "service/key_service.h"
 #include "service/namespace_service.h"
 #include "service/principal_service.h"
+#include "service/usage_flusher.h"
 
 namespace latchkey::app {
 namespace {
@@ -70,9 +73,37 @@ int Fail(const std::string& what, const Status& status) {
 }
 
 // The wiring of one running server.
+// For end-to-end tests of time (quota refills, expiry): with LATCHKEY_TEST_CLOCK_OFFSET_FILE
+// set, "now" is the system time plus the milliseconds written in that file (re-read on every
+// call, so a test moves time by rewriting it). Never set in production; `serve` logs it.
+class OffsetFileClock final : public domain::Clock {
+ public:
+  explicit OffsetFileClock(std::string path) : path_(std::move(path)) {}
+  domain::UnixMillis NowMillis() const override {
+    domain::UnixMillis offset = 0;
+    if (std::FILE* f = std::fopen(path_.c_str(), "r")) {
+      long long value = 0;
+      if (std::fscanf(f, "%lld", &value) == 1) offset = value;
+      std::fclose(f);
+    }
+    return system_.NowMillis() + offset;
+  }
+
+ private:
+  std::string path_;
+  domain::SystemClock system_;
+};
+
+std::unique_ptr<domain::Clock> MakeClock() {
+  if (const char* path = std::getenv("LATCHKEY_TEST_CLOCK_OFFSET_FILE"); path && *path) {
+    return std::make_unique<OffsetFileClock>(path);
+  }
+  return std::make_unique<domain::SystemClock>();
+}
+
 struct Runtime {
   crypto::OsRandom random;
-  domain::SystemClock clock;
+  std::unique_ptr<domain::Clock> clock = MakeClock();
   index::KeyIndex index;
   service::AccessPolicy policy{index};
 };
@@ -86,8 +117,12 @@ int RunServe(const ServeOptions& options) {
   Runtime rt;
   auto opened = OpenDataDir(options.data_dir, /*create=*/true, rt.random);
   if (!opened.ok()) return Fail("cannot open data directory " + options.data_dir, opened.status());
-  service::ServiceContext ctx{*opened->store, rt.index, *opened->hasher,
-                              rt.random,      rt.clock, rt.policy};
+  if (std::getenv("LATCHKEY_TEST_CLOCK_OFFSET_FILE")) {
+    log->warn(R"("msg":"test clock in use (LATCHKEY_TEST_CLOCK_OFFSET_FILE): not for production")");
+  }
+  service::UsageMeter usage(*rt.clock);
+  service::ServiceContext ctx{*opened->store, rt.index,  *opened->hasher, rt.random,
+                              *rt.clock,      rt.policy, &usage};
   if (!opened->initialized) {
     auto boot = service::Bootstrap(ctx);
     if (!boot.ok()) return Fail("cannot initialize " + options.data_dir, boot.status());
@@ -103,7 +138,9 @@ int RunServe(const ServeOptions& options) {
                      .count();
   log->info(R"("msg":"index loaded","keys":{},"ms":{})", *loaded, load_ms);
 
-  service::Verifier verifier(rt.index, *opened->hasher, rt.clock);
+  service::Verifier verifier(rt.index, *opened->hasher, *rt.clock, &usage);
+  // Quota balances and last use reach the store once a second (docs/restrictions.md).
+  service::UsageFlusher flusher(usage, *opened->store, std::chrono::seconds(1));
   service::Authenticator authenticator(verifier);
   service::KeyService keys(ctx);
   service::NamespaceService namespaces(ctx);
@@ -126,6 +163,7 @@ int RunServe(const ServeOptions& options) {
                          : server_options->address;
   std::cout << "latchkey: listening on http://" << host << ":" << server.port() << std::endl;
   server.Run();
+  flusher.Stop();  // the last usage, after the last request
   log->info(R"("msg":"stopped")");
   log->flush();
   return 0;
@@ -139,8 +177,8 @@ int RunInit(const std::string& data_dir, bool json) {
     return Fail("cannot initialize " + data_dir,
                 Conflict("it is already initialized; its admin token was shown when it was"));
   }
-  service::ServiceContext ctx{*opened->store, rt.index, *opened->hasher,
-                              rt.random,      rt.clock, rt.policy};
+  service::ServiceContext ctx{*opened->store, rt.index,  *opened->hasher,
+                              rt.random,      *rt.clock, rt.policy};
   auto boot = service::Bootstrap(ctx);
   if (!boot.ok()) return Fail("cannot initialize " + data_dir, boot.status());
   if (json) {

@@ -137,6 +137,12 @@ const json::value* ObjectReader::Find(std::string_view field) {
   return value && !value->is_null() ? value : nullptr;
 }
 
+bool ObjectReader::IsNull(std::string_view field) {
+  seen_.emplace(field);
+  const json::value* value = object_.if_contains(field);
+  return value && value->is_null();
+}
+
 void ObjectReader::Fail(std::string_view field, std::string message) {
   if (error_.ok()) error_ = InvalidField(std::string(field), std::move(message));
 }

@@ -48,6 +48,9 @@ class ObjectReader {
   std::optional<domain::UnixMillis> Time(std::string_view field);
   std::optional<boost::json::object> Object(std::string_view field);
   std::optional<std::vector<boost::json::object>> ObjectList(std::string_view field);
+  // True when `field` is present with the value null (getters read that as absent; a PATCH
+  // may mean "remove").
+  bool IsNull(std::string_view field);
   // Marks a field as present-but-refused with `message` if it appears (e.g. immutable fields).
   void Refuse(std::string_view field, std::string_view message);
   // Records an error for `field` unless one is recorded already.

@@ -44,6 +44,7 @@ const ManagementApi::Route ManagementApi::kRoutes[] = {
     {"POST", "/v1/keys/{}/disable", &ManagementApi::DisableKey},
     {"POST", "/v1/keys/{}/enable", &ManagementApi::EnableKey},
     {"POST", "/v1/keys/{}/revoke", &ManagementApi::RevokeKey},
+    {"POST", "/v1/keys/{}/roll", &ManagementApi::RollKey},
     {"POST", "/v1/groups", &ManagementApi::CreateGroup},
     {"GET", "/v1/groups", &ManagementApi::ListGroups},
     {"GET", "/v1/groups/{}", &ManagementApi::GetGroup},
@@ -214,9 +215,6 @@ void RefuseImmutable(ObjectReader& reader, std::initializer_list<std::string_vie
   }
 }
 
-constexpr std::string_view kNotYet =
-    " cannot be set yet: rate limits and quotas arrive in a later version";
-
 // The restriction fields of a key body (docs/restrictions.md). `origins` is replaced as a
 // whole: members it leaves out take their defaults.
 service::KeyRestrictionsInput ReadRestrictions(ObjectReader& reader) {
@@ -235,8 +233,36 @@ service::KeyRestrictionsInput ReadRestrictions(ObjectReader& reader) {
     }
     r.origins = std::move(o);
   }
-  for (std::string_view field : {"rate_limit", "quota"}) {
-    reader.Refuse(field, std::string(field) + std::string(kNotYet));
+  if (reader.IsNull("rate_limit")) {
+    r.rate_limit.emplace(std::nullopt);
+  } else if (auto object = reader.Object("rate_limit")) {
+    ObjectReader limit(std::move(*object));
+    domain::RateLimit l;
+    l.limit = limit.Int("limit").value_or(0);
+    l.window_ms = limit.Int("window_ms").value_or(0);
+    if (Status s = limit.Finish(); !s.ok()) {
+      reader.Fail("rate_limit." + s.field(), "rate_limit: " + s.message());
+    }
+    r.rate_limit.emplace(l);
+  }
+  if (reader.IsNull("quota")) {
+    r.quota.emplace(std::nullopt);
+  } else if (auto object = reader.Object("quota")) {
+    ObjectReader quota(std::move(*object));
+    domain::Quota q;
+    q.remaining = quota.Int("remaining").value_or(-1);
+    if (auto refill = quota.Object("refill")) {
+      ObjectReader refill_reader(std::move(*refill));
+      q.refill_interval = refill_reader.RequiredString("interval");
+      q.refill_amount = refill_reader.Int("amount").value_or(-1);
+      if (Status s = refill_reader.Finish(); !s.ok()) {
+        quota.Fail("refill." + s.field(), "refill: " + s.message());
+      }
+    }
+    if (Status s = quota.Finish(); !s.ok()) {
+      reader.Fail("quota." + s.field(), "quota: " + s.message());
+    }
+    r.quota.emplace(q);
   }
   return r;
 }
@@ -743,6 +769,19 @@ ApiResponse ManagementApi::DeleteAppKey(Call& call) {
   Status deleted = s_.app_keys.Delete(call.caller, call.ids[0], call.ids[1]);
   if (!deleted.ok()) return ErrorResponse(deleted);
   return JsonResponse(200, CompatOk(json::array()));
+}
+
+ApiResponse ManagementApi::RollKey(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  std::int64_t grace = reader->Int("grace_seconds").value_or(0);
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  auto rolled = s_.keys.Roll(call.caller, call.id, grace);
+  if (!rolled.ok()) return ErrorResponse(rolled.status());
+  json::object body = ToJson(rolled->key);
+  body["secret"] = rolled->secret;
+  body["rolled_from"] = call.id;
+  return JsonResponse(201, std::move(body));
 }
 
 ApiResponse ManagementApi::ApplyKeyAction(Call& call, service::KeyAction action) {

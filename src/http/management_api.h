@@ -72,6 +72,7 @@ class ManagementApi {
   ApiResponse DisableKey(Call& call);
   ApiResponse EnableKey(Call& call);
   ApiResponse RevokeKey(Call& call);
+  ApiResponse RollKey(Call& call);
   ApiResponse ApplyKeyAction(Call& call, service::KeyAction action);
   ApiResponse CreateGroup(Call& call);
   ApiResponse ListGroups(Call& call);

@@ -1,5 +1,7 @@
 #include "http/verify_endpoint.h"
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "crypto/key_format.h"
@@ -25,7 +27,10 @@ struct VerifyBody {
   std::optional<std::string_view> referrer;
   std::optional<std::string_view> resource;
   std::optional<service::DataRequest> data;
+  std::int64_t cost = 1;
 };
+
+constexpr std::int64_t kMaxCost = 1'000'000'000;
 
 Status ReadScopes(const json::value& v, std::vector<std::string_view>& out) {
   if (v.is_null()) return Status::Ok();
@@ -87,8 +92,16 @@ Status ReadField(std::string_view name, const json::value& v, VerifyBody& out) {
   }
   if (name == "scopes") return ReadScopes(v, out.scopes);
   if (name == "cost") {
-    if (v.is_null() || (v.is_int64() && v.get_int64() >= 0) || v.is_uint64()) return Status::Ok();
-    return InvalidField("cost", "cost must be a non-negative integer");
+    if (v.is_null()) return Status::Ok();
+    if (v.is_int64() && v.get_int64() >= 0 && v.get_int64() <= kMaxCost) {
+      out.cost = v.get_int64();
+      return Status::Ok();
+    }
+    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(kMaxCost)) {
+      out.cost = static_cast<std::int64_t>(v.get_uint64());
+      return Status::Ok();
+    }
+    return InvalidField("cost", "cost must be an integer from 0 to " + std::to_string(kMaxCost));
   }
   return InvalidField(std::string(name), "unknown field " + std::string(name).substr(0, 64));
 }
@@ -137,6 +150,13 @@ std::string Answer(const service::VerifyResult& result, std::string_view public_
     out += key->meta_json;
     out += '}';
   }
+  if (result.rate) {
+    fmt::format_to(std::back_inserter(out),
+                   R"(,"ratelimit":{{"limit":{},"remaining":{},"reset_ms":{}}})",
+                   result.rate->limit, result.rate->remaining, result.rate->reset_ms);
+  }
+  if (result.quota)
+    fmt::format_to(std::back_inserter(out), R"(,"remaining":{})", result.quota->remaining);
   out += '}';
   return out;
 }
@@ -187,7 +207,9 @@ ApiResponse VerifyEndpoint::Handle(const ApiRequest& request) const {
                                                    .origin = body.origin,
                                                    .referrer = body.referrer,
                                                    .resource = body.resource,
-                                                   .data = body.data});
+                                                   .data = body.data,
+                                                   .cost = body.cost,
+                                                   .caller_address = request.remote_address});
   ApiResponse response;
   if (result.entry) response.key_id = crypto::PublicKeyId(result.id_chars);
   response.body = Answer(result, response.key_id, body.namespace_id);

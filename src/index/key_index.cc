@@ -64,7 +64,9 @@ KeyEntry KeyIndex::MakeEntry(const domain::ApiKey& key) {
   KeyGrant grant{.scopes = key.scopes,
                  .origins = key.origins,
                  .resources = key.resources,
-                 .data_access = key.data_access};
+                 .data_access = key.data_access,
+                 .rate_limit = key.rate_limit,
+                 .quota = key.quota};
   if (!key.allowed_ips.empty()) {
     grant.allowed_ips.emplace();
     for (const auto& text : key.allowed_ips) {

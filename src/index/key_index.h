@@ -56,6 +56,9 @@ struct KeyGrant {
   domain::Origins origins;                  // native/browser calls, browser referrer hosts
   std::vector<std::string> resources{"*"};  // resource patterns (domain/resource_pattern.h)
   domain::DataAccess data_access = domain::DataAccess::kNone;
+  // Usage controls: the configuration; the live state is the UsageMeter's.
+  std::optional<domain::RateLimit> rate_limit;
+  std::optional<domain::Quota> quota;
   bool operator==(const KeyGrant&) const = default;
 };
 

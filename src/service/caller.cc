@@ -155,6 +155,13 @@ Result<Caller> Authenticator::Identify(std::string_view secret,
   if (secret.empty())
     return Unauthenticated("a personal access token or management key is required");
   VerifyResult result = verifier_.Verify({.key = secret, .claimed_id = basic_user});
+  if (result.code == VerifyCode::kRateLimited || result.code == VerifyCode::kUsageExceeded) {
+    return Status(ErrorCode::kRateLimited,
+                  result.code == VerifyCode::kRateLimited
+                      ? "this credential's rate limit is reached; retry in " +
+                            std::to_string(result.rate ? result.rate->reset_ms : 0) + " ms"
+                      : "this credential's quota is used up");
+  }
   if (!result.valid()) {
     return Unauthenticated("the credential is not valid (" +
                            std::string(VerifyCodeName(result.code)) + ")");

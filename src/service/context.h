@@ -8,6 +8,7 @@
 #include "domain/clock.h"
 #include "index/key_index.h"
 #include "service/caller.h"
+#include "service/usage_meter.h"
 #include "store/store.h"
 
 namespace latchkey::service {
@@ -19,6 +20,7 @@ struct ServiceContext {
   crypto::RandomSource& random;
   const domain::Clock& clock;
   const AccessPolicy& policy;
+  UsageMeter* usage = nullptr;  // live rate-limit/quota state, told about quota changes
 };
 
 }  // namespace latchkey::service

@@ -32,6 +32,17 @@ void ApplyRestrictions(const KeyRestrictionsInput& r, ApiKey& key) {
   if (r.data_access) key.data_access = *r.data_access;
   if (r.origins) key.origins = *r.origins;
   if (r.allowed_ips) key.allowed_ips = *r.allowed_ips;
+  if (r.rate_limit) key.rate_limit = *r.rate_limit;
+  if (r.quota) key.quota = *r.quota;
+}
+
+// Tells the usage meter what a committed change means for the key's live usage state.
+void PublishUsage(UsageMeter* usage, const ApiKey& key, const KeyRestrictionsInput& r) {
+  if (!usage) return;
+  auto id = index::KeyIndex::IdCharsOf(key.id);
+  if (!id) return;
+  if (r.quota) usage->SetQuota(*id, key.quota);
+  if (r.rate_limit) usage->Reset(*id);
 }
 
 }  // namespace
@@ -53,6 +64,27 @@ Status NormalizeRestrictions(KeyRestrictionsInput& r) {
                           "referrers restrict browser calls: set origins.browser to true");
     }
     LK_RETURN_IF_ERROR(CheckDomains("origins.referrers", o.referrers));
+  }
+  if (r.rate_limit && *r.rate_limit) {
+    const domain::RateLimit& l = **r.rate_limit;
+    if (l.limit < 1 || l.limit > 1'000'000'000) {
+      return InvalidField("rate_limit.limit", "rate_limit.limit must be from 1 to 1000000000");
+    }
+    if (l.window_ms < 1 || l.window_ms > 86'400'000) {
+      return InvalidField("rate_limit.window_ms",
+                          "rate_limit.window_ms must be from 1 to 86400000 (a day)");
+    }
+  }
+  if (r.quota && *r.quota) {
+    const domain::Quota& q = **r.quota;
+    if (q.remaining < 0) return InvalidField("quota.remaining", "quota.remaining must be >= 0");
+    if (q.refill_interval && *q.refill_interval != "daily" && *q.refill_interval != "monthly") {
+      return InvalidField("quota.refill.interval",
+                          "quota.refill.interval must be \"daily\" or \"monthly\"");
+    }
+    if (q.refill_interval && q.refill_amount < 0) {
+      return InvalidField("quota.refill.amount", "quota.refill.amount must be >= 0");
+    }
   }
   return Status::Ok();
 }
@@ -311,8 +343,8 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
     // `meta` is read by the services behind latchkey (a plan, a tenant) and restrictions are
     // the issuer's limits: changing either needs keys:update, not just ownership.
     const auto& r = input.restrictions;
-    bool issuer_fields =
-        input.meta_json || r.resources || r.data_access || r.origins || r.allowed_ips;
+    bool issuer_fields = input.meta_json || r.resources || r.data_access || r.origins ||
+                         r.allowed_ips || r.rate_limit || r.quota;
     LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:update", key,
                                    issuer_fields ? Effect::kNeedsPermission : Effect::kOwnerMay));
     if (input.scopes) {
@@ -328,6 +360,7 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
     return tx.UpdateKey(key);
   }));
   ctx_.index.PutKey(key);
+  PublishUsage(ctx_.usage, key, input.restrictions);
   return key;
 }
 
@@ -371,6 +404,50 @@ Result<ApiKey> KeyService::Apply(const Caller& caller, const std::string& id, Ke
   return key;
 }
 
+Result<CreatedKey> KeyService::Roll(const Caller& caller, const std::string& id,
+                                    std::int64_t grace_seconds) {
+  constexpr std::int64_t kMaxGraceSeconds = 365LL * 24 * 3600;
+  if (grace_seconds < 0 || grace_seconds > kMaxGraceSeconds) {
+    return InvalidField("grace_seconds", "grace_seconds must be from 0 to " +
+                                             std::to_string(kMaxGraceSeconds) + " (a year)");
+  }
+  ApiKey old_key;
+  CreatedKey rolled;
+  LK_RETURN_IF_ERROR(audit_.Write(caller, "keys.roll", [&](auto& tx, auto& event) -> Status {
+    event.target = id;
+    LK_ASSIGN_OR_RETURN(old_key, LoadKey(tx, id));
+    LK_RETURN_IF_ERROR(CheckReadable(caller, old_key));
+    event.namespace_id = NamespaceOf(old_key);
+    LK_RETURN_IF_ERROR(AuthorizeOn(caller, "keys:update", old_key, Effect::kOwnerMay));
+    if (old_key.status != KeyStatus::kActive) {
+      return Conflict("only an active key can be rolled; this one is " +
+                      std::string(domain::KeyStatusName(old_key.status)));
+    }
+    domain::UnixMillis now = ctx_.clock.NowMillis();
+    // The new key: everything but the id, secret, times and usage state is the old key's.
+    crypto::GeneratedKey generated = crypto::GenerateKey(old_key.prefix, ctx_.random);
+    ApiKey key = old_key;
+    key.id = generated.id;
+    key.hint = generated.hint;
+    key.digest = ctx_.hasher.Digest(generated.key);
+    key.created_at = key.updated_at = now;
+    key.revoked_at.reset();
+    key.last_used_at.reset();
+    key.last_used_ip.reset();
+    rolled = CreatedKey{std::move(key), std::move(generated.key)};
+    // The old key makes room for the name and expires after the grace period.
+    old_key.name = old_key.name.substr(0, 80) + " (rolled to " + rolled.key.id + ")";
+    domain::UnixMillis grace_end = now + grace_seconds * 1000;
+    old_key.expires_at = old_key.expires_at ? std::min(*old_key.expires_at, grace_end) : grace_end;
+    old_key.updated_at = now;
+    event.details_json = AuditDetail("new_key", rolled.key.id);
+    LK_RETURN_IF_ERROR(tx.UpdateKey(old_key));
+    return tx.InsertKey(rolled.key);
+  }));
+  ctx_.index.PutKeys({old_key, rolled.key});
+  return rolled;
+}
+
 Status KeyService::Delete(const Caller& caller, const std::string& id) {
   LK_RETURN_IF_ERROR(audit_.Write(caller, "keys.delete", [&](auto& tx, auto& event) -> Status {
     event.target = id;
@@ -381,6 +458,7 @@ Status KeyService::Delete(const Caller& caller, const std::string& id) {
     return tx.DeleteKey(id);
   }));
   ctx_.index.EraseKeys({id});
+  if (auto chars = index::KeyIndex::IdCharsOf(id); chars && ctx_.usage) ctx_.usage->Reset(*chars);
   return Status::Ok();
 }
 

@@ -23,6 +23,9 @@ struct KeyRestrictionsInput {
   std::optional<domain::DataAccess> data_access;
   std::optional<domain::Origins> origins;
   std::optional<std::vector<std::string>> allowed_ips;
+  // Usage controls: a value sets, a nested std::nullopt removes.
+  std::optional<std::optional<domain::RateLimit>> rate_limit;
+  std::optional<std::optional<domain::Quota>> quota;
 };
 
 // Validates and normalizes restrictions (kInvalidArgument naming the field).
@@ -71,6 +74,12 @@ class KeyService {
                                            const store::PageRequest& page);
   Result<domain::ApiKey> Update(const Caller& caller, const std::string& id, UpdateKeyInput input);
   Result<domain::ApiKey> Apply(const Caller& caller, const std::string& id, KeyAction action);
+  // Roll (DESIGN §3): a new key with a new secret and the same settings (owner, namespace,
+  // scopes, restrictions, meta, expiry, creator bound) takes the key's name; the old key is
+  // renamed "<name> (rolled to key_…)" and expires after `grace_seconds` (0 = now) — the one
+  // change to an expiry ever allowed, and only ever earlier. Needs keys:update (the owner's
+  // personal token may roll its own keys). kConflict for a revoked or disabled key.
+  Result<CreatedKey> Roll(const Caller& caller, const std::string& id, std::int64_t grace_seconds);
   Status Delete(const Caller& caller, const std::string& id);
 
   // Builds a new key record with a fresh secret (no I/O). Used by Create and by the services

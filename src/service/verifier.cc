@@ -33,6 +33,10 @@ std::string_view VerifyCodeName(VerifyCode code) {
       return "DATA_ACCESS_DENIED";
     case VerifyCode::kInsufficientScope:
       return "INSUFFICIENT_SCOPE";
+    case VerifyCode::kRateLimited:
+      return "RATE_LIMITED";
+    case VerifyCode::kUsageExceeded:
+      return "USAGE_EXCEEDED";
     case VerifyCode::kValid:
       return "VALID";
   }
@@ -70,6 +74,24 @@ bool BrowserOriginAllowed(const index::KeyGrant& grant, std::string_view origin)
   return parsed && std::any_of(referrers.begin(), referrers.end(), [&](const std::string& p) {
            return domain::HostPatternMatches(p, *parsed);
          });
+}
+
+// The usage controls, last in DESIGN §5's order: the rate limit counts the call, then the
+// quota is spent (only when the rate allowed it), then the use is recorded.
+VerifyCode Verifier::Meter(const index::KeyEntry& key, std::string_view id_chars,
+                           const VerifyRequest& request, VerifyResult& result) const {
+  index::KeyIdChars id;
+  std::copy_n(id_chars.data(), id.size(), id.begin());
+  if (key.grant->rate_limit) {
+    result.rate = usage_->CheckRate(id, *key.grant->rate_limit);
+    if (!result.rate->allowed) return VerifyCode::kRateLimited;
+  }
+  if (key.grant->quota) {
+    result.quota = usage_->Spend(id, *key.grant->quota, request.cost);
+    if (!result.quota->allowed) return VerifyCode::kUsageExceeded;
+  }
+  usage_->RecordUse(id, clock_.NowMillis(), request.ip.value_or(request.caller_address));
+  return VerifyCode::kValid;
 }
 
 VerifyResult Verifier::Verify(const VerifyRequest& request) const {
@@ -118,6 +140,7 @@ VerifyResult Verifier::Verify(const VerifyRequest& request) const {
       return EffectivelyGrants(key, result.bounds(), request.namespace_id, scope);
     });
     result.code = granted ? VerifyCode::kValid : VerifyCode::kInsufficientScope;
+    if (granted && usage_) result.code = Meter(key, parsed->id_chars, request, result);
   }
   return result;
 }

@@ -13,6 +13,7 @@
 #include "crypto/hmac.h"
 #include "domain/clock.h"
 #include "index/key_index.h"
+#include "service/usage_meter.h"
 
 namespace latchkey::service {
 
@@ -29,6 +30,8 @@ enum class VerifyCode {
   kResourceNotAllowed,
   kDataAccessDenied,
   kInsufficientScope,
+  kRateLimited,
+  kUsageExceeded,
   kValid
 };
 
@@ -51,6 +54,10 @@ struct VerifyRequest {
   std::optional<std::string_view> referrer;
   std::optional<std::string_view> resource;
   std::optional<DataRequest> data;
+  // Units of the key's quota this call spends (a check of the other codes spends nothing).
+  std::int64_t cost = 1;
+  // Where the verify call came from, recorded as the key's last use when `ip` is not given.
+  std::string_view caller_address;
 };
 
 // The principals whose capabilities bound a key besides its scopes (DESIGN §4.1, §1.2).
@@ -68,6 +75,8 @@ struct VerifyResult {
   index::KeyIndex::KeyRef entry;  // set when the key was found and its secret matched
   index::KeyIndex::PrincipalRef owner;    // set with `entry` when the owner is in the index
   index::KeyIndex::PrincipalRef creator;  // set when the key is bounded by its creator too
+  std::optional<RateDecision> rate;       // when the key has a rate limit and got that far
+  std::optional<QuotaDecision> quota;     // when the key has a quota and got that far
   bool valid() const { return code == VerifyCode::kValid; }
   // Requires `entry` and `owner`.
   KeyBounds bounds() const {
@@ -96,17 +105,22 @@ bool BrowserOriginAllowed(const index::KeyGrant& grant, std::string_view origin)
 
 class Verifier {
  public:
+  // Without a `usage` meter, rate limits and quotas are not enforced (tools, tests).
   Verifier(const index::KeyIndex& index, const crypto::SecretHasher& hasher,
-           const domain::Clock& clock)
-      : index_(index), hasher_(hasher), clock_(clock) {}
+           const domain::Clock& clock, UsageMeter* usage = nullptr)
+      : index_(index), hasher_(hasher), clock_(clock), usage_(usage) {}
 
   VerifyResult Verify(const VerifyRequest& request) const;
   const index::KeyIndex& index() const { return index_; }
 
  private:
+  VerifyCode Meter(const index::KeyEntry& key, std::string_view id_chars,
+                   const VerifyRequest& request, VerifyResult& result) const;
+
   const index::KeyIndex& index_;
   const crypto::SecretHasher& hasher_;
   const domain::Clock& clock_;
+  UsageMeter* usage_;
 };
 
 }  // namespace latchkey::service

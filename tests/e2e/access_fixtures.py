@@ -60,13 +60,18 @@ def user_with_pat(server, namespace=None, capabilities=(), home=None, pat_scopes
                                  pat=pat_key["secret"] if pat_key else None, pat_key=pat_key)
 
 
+# Usage, not state: written by the usage flusher whenever a credential is used.
+USAGE_FIELDS = ("last_used_at", "last_used_ip")
+
+
 def snapshot(server):
-    """Everything the admin can list: namespaces, principals, keys and groups, by id. Any write
-    (even one that only bumps updated_at) changes it."""
+    """Everything the admin can list: namespaces, principals, keys (less their usage fields)
+    and groups, by id. Any write (even one that only bumps updated_at) changes it."""
     return {
         "namespaces": {n["id"]: n for n in all_items(server, "/v1/namespaces")},
         "principals": {p["id"]: p for p in all_items(server, "/v1/principals")},
-        "keys": {k["id"]: k for k in all_items(server, "/v1/keys")},
+        "keys": {k["id"]: {f: v for f, v in k.items() if f not in USAGE_FIELDS}
+                 for k in all_items(server, "/v1/keys")},
         "groups": {g["id"]: g for g in all_items(server, "/v1/groups")},
     }
 

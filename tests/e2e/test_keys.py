@@ -173,7 +173,8 @@ class CreateAndRead(KeysTestCase):
             ({"type": "superkey"}, "type"),
             ({"expires_at": "tomorrow"}, "expires_at"),
             ({"resources": ["algo://"]}, "resources"),
-            ({"rate_limit": {"limit": 5, "window_ms": 1000}}, "rate_limit"),
+            ({"rate_limit": {"limit": 0, "window_ms": 1000}}, "rate_limit.limit"),
+            ({"quota": {"remaining": -1}}, "quota.remaining"),
         ]
         for extra, field in cases:
             with self.subTest(extra=json.dumps(extra)[:60]):
