@@ -59,7 +59,9 @@ struct Harness {
   http::VerifyEndpoint verify{verifier};
   http::ManagementApi management{
       {authenticator, keys, namespaces, principals, groups, app_keys, audit, policy}};
-  http::Api api{verify, management, index};
+  http::GatewayEndpoint gateway{verifier,
+                                {.routes = service::GatewayRoutes::Build({}, true).value()}};
+  http::Api api{verify, gateway, management, index};
   std::string token = std::move(service::Bootstrap(ctx)).value().admin_token;
 };
 

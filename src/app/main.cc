@@ -9,12 +9,14 @@ namespace {
 // Applies `key = value` settings from a TOML/INI file (read by CLI11's own parser) to the
 // options of `command` that neither the command line nor the environment has set: precedence
 // is command line, then environment, then file. The settings may stand at the top or in a
-// section named after the command ([serve]). Throws CLI::ConfigError on an unknown key.
+// section named after the command ([serve]); the [gateway] section is app/gateway_config's.
+// Throws CLI::ConfigError on an unknown key.
 void ApplyConfigFile(CLI::App& command, const std::string& path) {
   for (const CLI::ConfigItem& item : CLI::ConfigTOML().from_file(path)) {
     bool in_own_section =
         item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == command.get_name());
-    if (item.name == "++" || item.name == "--") continue;  // section markers
+    if (item.name == "++" || item.name == "--") continue;                 // section markers
+    if (!item.parents.empty() && item.parents[0] == "gateway") continue;  // app/gateway_config
     if (!in_own_section || item.name == "config") {
       throw CLI::ConfigError("unknown setting '" + item.fullname() + "' in " + path);
     }
@@ -57,7 +59,10 @@ void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
   serve->callback([serve, config, &o, exit_code] {
-    if (config->count() > 0) ApplyConfigFile(*serve, config->as<std::string>());
+    if (config->count() > 0) {
+      o.config_path = config->as<std::string>();
+      ApplyConfigFile(*serve, o.config_path);
+    }
     *exit_code = latchkey::app::RunServe(o);
   });
 }

@@ -11,6 +11,7 @@
 
 #include "app/buffered_stderr_sink.h"
 #include "app/data_dir.h"
+#include "app/gateway_config.h"
 #include "http/api.h"
 #include "http/management_api.h"
 #include "http/verify_endpoint.h"
@@ -149,9 +150,14 @@ int RunServe(const ServeOptions& options) {
   service::AppKeyService app_keys(ctx, keys);
   service::AuditLog audit(ctx);
   http::VerifyEndpoint verify(verifier);
+  auto gateway_options = LoadGatewayOptions(options.config_path);
+  if (!gateway_options.ok()) return Fail("invalid gateway configuration", gateway_options.status());
+  log->info(R"("msg":"gateway routes","routes":{},"trusted_proxies":{})",
+            gateway_options->routes.size(), gateway_options->trusted_proxies.size());
+  http::GatewayEndpoint gateway(verifier, std::move(*gateway_options));
   http::ManagementApi management(
       {authenticator, keys, namespaces, principals, groups, app_keys, audit, rt.policy});
-  http::Api api(verify, management, rt.index);
+  http::Api api(verify, gateway, management, rt.index);
   http::Server server(*server_options, api, log);
   if (Status s = server.Listen(); !s.ok()) return Fail("cannot start", s);
   api.SetReady(true);

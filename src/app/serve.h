@@ -17,6 +17,7 @@ struct ServeOptions {
   std::size_t max_body_bytes = 1024 * 1024;
   int request_timeout_ms = 30'000;
   std::string log_level = "info";
+  std::string config_path;  // its [gateway] section configures /v1/gateway/check
 };
 
 // Runs the server until SIGINT/SIGTERM. Initializes a new data directory first (printing the

@@ -18,13 +18,21 @@ ApiResponse MethodNotAllowed(std::string_view allow) {
 
 }  // namespace
 
+static bool IsGatewayPath(std::string_view path) {
+  return path.starts_with(kGatewayPath) &&
+         (path.size() == kGatewayPath.size() || path[kGatewayPath.size()] == '/');
+}
+
 bool Api::IsManagement(const ApiRequest& request) const {
   std::string_view path = request.Path();
-  return (path.starts_with("/v1/") && path != kVerifyPath) || path.starts_with("/v2/");
+  if (path == kVerifyPath || IsGatewayPath(path)) return false;
+  return path.starts_with("/v1/") || path.starts_with("/v2/");
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) {
   std::string_view path = request.Path();
+  // Any method: the gateway asks about the original request's.
+  if (IsGatewayPath(path)) return gateway_.Handle(request);
   if (path == kVerifyPath) {
     if (request.method == "OPTIONS") return VerifyEndpoint::Preflight(request);
     if (request.method != "POST") return MethodNotAllowed("POST");

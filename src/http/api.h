@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include "http/gateway_endpoint.h"
 #include "http/management_api.h"
 #include "http/message.h"
 #include "http/verify_endpoint.h"
@@ -17,8 +18,9 @@ namespace latchkey::http {
 
 class Api {
  public:
-  Api(const VerifyEndpoint& verify, ManagementApi& management, const index::KeyIndex& index)
-      : verify_(verify), management_(management), index_(index) {}
+  Api(const VerifyEndpoint& verify, const GatewayEndpoint& gateway, ManagementApi& management,
+      const index::KeyIndex& index)
+      : verify_(verify), gateway_(gateway), management_(management), index_(index) {}
 
   bool IsManagement(const ApiRequest& request) const;
   ApiResponse Handle(const ApiRequest& request);
@@ -31,6 +33,7 @@ class Api {
   ApiResponse Health(const ApiRequest& request, bool readiness) const;
 
   const VerifyEndpoint& verify_;
+  const GatewayEndpoint& gateway_;
   ManagementApi& management_;
   const index::KeyIndex& index_;
   std::atomic<bool> ready_{false};

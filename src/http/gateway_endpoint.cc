@@ -1,0 +1,158 @@
+#include "http/gateway_endpoint.h"
+
+#include <boost/url.hpp>
+#include <exception>
+
+#include "crypto/key_format.h"
+#include "http/credentials.h"
+#include "http/errors.h"
+
+namespace latchkey::http {
+namespace {
+
+using service::VerifyCode;
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+ApiResponse Answer(int status, std::string_view code) {
+  ApiResponse response;
+  response.status = status;
+  response.body = R"({"code":")" + std::string(code) + R"("})";
+  response.headers.emplace_back("X-Latchkey-Code", std::string(code));
+  if (status == 401) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"latchkey\"");
+  }
+  return response;
+}
+
+int StatusOf(VerifyCode code) {
+  switch (code) {
+    case VerifyCode::kMalformed:
+    case VerifyCode::kNotFound:
+    case VerifyCode::kRevoked:
+    case VerifyCode::kExpired:
+    case VerifyCode::kDisabled:
+      return 401;
+    case VerifyCode::kRateLimited:
+      return 429;
+    case VerifyCode::kValid:
+      return 200;
+    default:
+      return 403;
+  }
+}
+
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+ApiResponse GatewayEndpoint::Handle(const ApiRequest& request) const {
+  try {
+    return Check(request);
+  } catch (const std::exception&) {
+    return Answer(500, "INTERNAL");  // fail closed: the gateway refuses the request
+  }
+}
+
+std::string GatewayEndpoint::ClientAddress(const ApiRequest& request) const {
+  std::string peer(request.remote_address);
+  auto peer_ip = domain::IpAddress::Parse(peer);
+  if (!peer_ip || !domain::AnyRangeContains(options_.trusted_proxies, *peer_ip)) return peer;
+  // From a trusted proxy: the nearest address in X-Forwarded-For that is not itself a trusted
+  // proxy (the right-most such), else X-Real-IP, else the peer.
+  std::string_view forwarded = request.Header("X-Forwarded-For");
+  while (!forwarded.empty()) {
+    std::size_t comma = forwarded.rfind(',');
+    std::string_view hop =
+        Trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+    forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
+    auto ip = domain::IpAddress::Parse(hop);
+    if (!ip) break;  // garbage: trust nothing further left
+    if (!domain::AnyRangeContains(options_.trusted_proxies, *ip)) return std::string(hop);
+  }
+  std::string_view real_ip = Trim(request.Header("X-Real-IP"));
+  if (!real_ip.empty() && domain::IpAddress::Parse(real_ip)) return std::string(real_ip);
+  return peer;
+}
+
+ApiResponse GatewayEndpoint::Check(const ApiRequest& request) const {
+  // The original request: nginx names it in headers; Envoy sends it below our prefix.
+  std::string_view method = request.Header("X-Original-Method");
+  if (method.empty()) method = request.method;
+  std::string original_uri(request.Header("X-Original-URI"));
+  if (original_uri.empty()) {
+    std::string_view target = request.target;
+    target.remove_prefix(std::min(target.size(), kGatewayPath.size()));
+    original_uri =
+        target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
+  }
+  auto url = boost::urls::parse_origin_form(original_uri);
+  if (!url) return Answer(400, "BAD_ORIGINAL_URI");
+  std::string path = url->path();  // decoded
+
+  service::RouteDecision route = options_.routes.Decide(method, path);
+  if (!route.allow) return Answer(403, route.matched ? "ROUTE_DENIED" : "NO_ROUTE");
+
+  auto presented = ExtractKey(request);
+  if (!presented.ok()) return Answer(401, "MALFORMED");
+  std::string from_query;
+  std::string_view secret = presented->secret();
+  if (!presented->present() && !options_.key_query_param.empty()) {
+    auto param = url->params().find(options_.key_query_param);
+    if (param != url->params().end() && (*param).has_value) {
+      from_query = (*param).value;
+      secret = from_query;
+    }
+  }
+  if (secret.empty()) return Answer(401, "NO_KEY");
+
+  std::string client = ClientAddress(request);
+  std::vector<std::string_view> scopes(route.scopes.begin(), route.scopes.end());
+  std::optional<service::DataRequest> data;
+  if (route.data == "read") data = service::DataRequest::kRead;
+  if (route.data == "write") data = service::DataRequest::kWrite;
+  std::optional<std::string_view> origin, referrer, resource, namespace_id, claimed;
+  if (auto o = request.Header("Origin"); !o.empty()) origin = o;
+  if (auto r = request.Header("Referer"); !r.empty()) referrer = r;
+  if (route.resource) resource = *route.resource;
+  if (route.namespace_id) namespace_id = *route.namespace_id;
+  if (presented->basic_user()) claimed = *presented->basic_user();
+  service::VerifyResult result = verifier_.Verify({.key = secret,
+                                                   .namespace_id = namespace_id,
+                                                   .claimed_id = claimed,
+                                                   .scopes = scopes,
+                                                   .ip = client,
+                                                   .origin = origin,
+                                                   .referrer = referrer,
+                                                   .resource = resource,
+                                                   .data = data,
+                                                   .caller_address = client});
+  ApiResponse response = Answer(StatusOf(result.code), service::VerifyCodeName(result.code));
+  if (result.entry) response.key_id = crypto::PublicKeyId(result.id_chars);
+  if (result.code == VerifyCode::kRateLimited && result.rate) {
+    response.headers.emplace_back("Retry-After",
+                                  std::to_string((result.rate->reset_ms + 999) / 1000));
+  }
+  if (result.valid()) {
+    const index::KeyEntry& key = *result.entry;
+    response.headers.emplace_back("X-Latchkey-Key-Id", response.key_id);
+    response.headers.emplace_back("X-Latchkey-Owner", key.owner_id);
+    response.headers.emplace_back("X-Latchkey-Namespace", key.namespace_id);
+    response.headers.emplace_back(
+        "X-Latchkey-Scopes", Joined(service::EffectiveScopes(key, result.bounds(), namespace_id)));
+  }
+  return response;
+}
+
+}  // namespace latchkey::http
