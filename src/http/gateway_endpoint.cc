@@ -18,10 +18,12 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// Headers only, no body: nginx keeps an upstream connection of an auth_request subrequest
+// alive only when the answer has no body to discard (with one, every check costs a new TCP
+// connection: a quarter of the throughput, measured with bench/gateway/run.sh).
 ApiResponse Answer(int status, std::string_view code) {
   ApiResponse response;
   response.status = status;
-  response.body = R"({"code":")" + std::string(code) + R"("})";
   response.headers.emplace_back("X-Latchkey-Code", std::string(code));
   if (status == 401) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"latchkey\"");

@@ -11,7 +11,9 @@
 //   401 no key or an invalid one (WWW-Authenticate; X-Latchkey-Code says why);
 //   403 a valid key that may not do this, or a route that refuses (X-Latchkey-Code);
 //   429 rate limited (Retry-After, X-Latchkey-Code: RATE_LIMITED).
-// Fails closed: any internal error is a 500, which nginx and Envoy turn into a refusal.
+// Answers carry no body (X-Latchkey-Code says it all), so that nginx keeps its upstream
+// connections to latchkey alive. Fails closed: any internal error is a 500, which nginx and
+// Envoy turn into a refusal.
 // Runs on the I/O threads from the index alone, like verify. Thread-safe.
 
 #include <string>
