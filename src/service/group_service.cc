@@ -212,14 +212,30 @@ Status GroupService::Delete(const Caller& caller, const std::string& id) {
   return Status::Ok();
 }
 
-Result<Group> GroupService::AddMember(const Caller& caller, const std::string& id,
-                                      const std::string& principal_id) {
+Result<Group> GroupService::ChangeMembership(const Caller& caller, const std::string& id,
+                                             const std::string& principal_id,
+                                             std::string_view action, const MembershipEdit& edit) {
   Group group;
   CapabilityUpdate update;
-  LK_RETURN_IF_ERROR(
-      audit_.Write(caller, "groups.add_member", [&](auto& tx, auto& event) -> Status {
-        event.details_json = AuditDetail("principal", principal_id.substr(0, 64));
-        LK_ASSIGN_OR_RETURN(group, LoadForChange(tx, caller, id, event));
+  LK_RETURN_IF_ERROR(audit_.Write(caller, action, [&](auto& tx, auto& event) -> Status {
+    event.details_json = AuditDetail("principal", principal_id.substr(0, 64));
+    LK_ASSIGN_OR_RETURN(group, LoadForChange(tx, caller, id, event));
+    LK_ASSIGN_OR_RETURN(bool changed, edit(tx, group));
+    if (!changed) return Status::Ok();
+    group.updated_at = ctx_.clock.NowMillis();
+    LK_RETURN_IF_ERROR(tx.UpdateGroup(group));
+    LK_ASSIGN_OR_RETURN(update, ReadCapabilities(tx, {principal_id}));
+    return Status::Ok();
+  }));
+  PublishCapabilities(ctx_.index, std::move(update));
+  return group;
+}
+
+Result<Group> GroupService::AddMember(const Caller& caller, const std::string& id,
+                                      const std::string& principal_id) {
+  return ChangeMembership(
+      caller, id, principal_id, "groups.add_member",
+      [&](store::Transaction& tx, Group& group) -> Result<bool> {
         // Adding a member hands it the group's capabilities: the caller must hold them.
         LK_RETURN_IF_ERROR(ctx_.policy.CheckGrant(caller, group.capabilities, group.namespace_id,
                                                   "the group's capability"));
@@ -228,39 +244,26 @@ Result<Group> GroupService::AddMember(const Caller& caller, const std::string& i
           return NotFound("no principal " + principal_id.substr(0, 64));
         }
         if (std::binary_search(group.members.begin(), group.members.end(), principal_id)) {
-          return Status::Ok();  // already a member: PUT is idempotent
+          return false;  // already a member: PUT is idempotent
         }
         group.members.push_back(principal_id);
         group.members = SortedUnique(std::move(group.members));
-        group.updated_at = ctx_.clock.NowMillis();
-        LK_RETURN_IF_ERROR(tx.UpdateGroup(group));
-        LK_ASSIGN_OR_RETURN(update, ReadCapabilities(tx, {principal_id}));
-        return Status::Ok();
-      }));
-  PublishCapabilities(ctx_.index, std::move(update));
-  return group;
+        return true;
+      });
 }
 
 Result<Group> GroupService::RemoveMember(const Caller& caller, const std::string& id,
                                          const std::string& principal_id) {
-  Group group;
-  CapabilityUpdate update;
-  LK_RETURN_IF_ERROR(
-      audit_.Write(caller, "groups.remove_member", [&](auto& tx, auto& event) -> Status {
-        event.details_json = AuditDetail("principal", principal_id.substr(0, 64));
-        LK_ASSIGN_OR_RETURN(group, LoadForChange(tx, caller, id, event));
+  return ChangeMembership(
+      caller, id, principal_id, "groups.remove_member",
+      [&](store::Transaction&, Group& group) -> Result<bool> {
         auto it = std::find(group.members.begin(), group.members.end(), principal_id);
         if (it == group.members.end()) {
           return NotFound("principal " + principal_id.substr(0, 64) + " is not a member");
         }
         group.members.erase(it);
-        group.updated_at = ctx_.clock.NowMillis();
-        LK_RETURN_IF_ERROR(tx.UpdateGroup(group));
-        LK_ASSIGN_OR_RETURN(update, ReadCapabilities(tx, {principal_id}));
-        return Status::Ok();
-      }));
-  PublishCapabilities(ctx_.index, std::move(update));
-  return group;
+        return true;
+      });
 }
 
 }  // namespace latchkey::service

@@ -8,6 +8,7 @@
 // effective scopes change at once. Every change is audited (service/audit.h).
 // Thread-safety: calls are made from the single management thread.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,14 @@ class GroupService {
   // groups:write in its namespace. Fills the event's target and namespace first.
   Result<domain::Group> LoadForChange(store::Transaction& tx, const Caller& caller,
                                       const std::string& id, domain::AuditEvent& event);
+
+  // One membership change in one audited transaction: `edit` changes the group's members (or
+  // refuses), returning whether anything changed; the principal's capabilities are then
+  // recomputed and published.
+  using MembershipEdit = std::function<Result<bool>(store::Transaction&, domain::Group&)>;
+  Result<domain::Group> ChangeMembership(const Caller& caller, const std::string& id,
+                                         const std::string& principal_id, std::string_view action,
+                                         const MembershipEdit& edit);
 
   const ServiceContext& ctx_;
   AuditLog audit_;
