@@ -1,6 +1,8 @@
 #include "http/gateway_endpoint.h"
 
+#include <algorithm>
 #include <boost/url.hpp>
+#include <cctype>
 #include <exception>
 
 #include "crypto/key_format.h"
@@ -48,6 +50,15 @@ int StatusOf(VerifyCode code) {
   }
 }
 
+// Access-Control-Request-Headers is echoed into the preflight's answer: only a bounded list of
+// header-name characters, commas and spaces gets through.
+bool IsHeaderList(std::string_view list) {
+  return list.size() <= 1024 && std::all_of(list.begin(), list.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                  c == ',' || c == ' ';
+         });
+}
+
 std::string Joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) {
@@ -88,6 +99,26 @@ std::string GatewayEndpoint::ClientAddress(const ApiRequest& request) const {
   return peer;
 }
 
+// The preflight of a cross-origin call carries no key, so no key can judge it: it is answered
+// for any origin whose announced request a route allows, and the real call's answer carries
+// Access-Control-Allow-Origin only when the key presented there allows the page's origin
+// (the same rule as /v1/keys/verify). 204 is not 200: Envoy hands it to the browser instead of
+// calling the API, and nginx proxies a preflight here itself (examples/nginx/latchkey.conf).
+ApiResponse GatewayEndpoint::Preflight(const ApiRequest& request, std::string_view origin,
+                                       std::string_view method) const {
+  ApiResponse response = Answer(204, "PREFLIGHT");
+  response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  response.headers.emplace_back("Access-Control-Allow-Methods", std::string(method));
+  std::string_view wanted = Trim(request.Header("Access-Control-Request-Headers"));
+  response.headers.emplace_back(
+      "Access-Control-Allow-Headers",
+      !wanted.empty() && IsHeaderList(wanted) ? std::string(wanted) : "Authorization, X-API-Key");
+  response.headers.emplace_back("Access-Control-Max-Age", "600");
+  response.headers.emplace_back(
+      "Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+  return response;
+}
+
 ApiResponse GatewayEndpoint::Check(const ApiRequest& request) const {
   // The original request: nginx names it in headers; Envoy sends it below our prefix.
   std::string_view method = request.Header("X-Original-Method");
@@ -103,10 +134,16 @@ ApiResponse GatewayEndpoint::Check(const ApiRequest& request) const {
   if (!url) return Answer(400, "BAD_ORIGINAL_URI");
   std::string path = url->path();  // decoded
 
-  service::RouteDecision route = options_.routes.Decide(method, path);
-  if (!route.allow) return Answer(403, route.matched ? "ROUTE_DENIED" : "NO_ROUTE");
-
   auto presented = ExtractKey(request);
+  std::string_view origin_header = request.Header("Origin");
+  std::string_view preflight_method = request.Header("Access-Control-Request-Method");
+  bool preflight = method == "OPTIONS" && !origin_header.empty() && !preflight_method.empty() &&
+                   presented.ok() && !presented->present();
+  // A preflight is judged by the route of the request it announces.
+  service::RouteDecision route = options_.routes.Decide(preflight ? preflight_method : method, path);
+  if (!route.allow) return Answer(403, route.matched ? "ROUTE_DENIED" : "NO_ROUTE");
+  if (preflight) return Preflight(request, origin_header, preflight_method);
+
   if (!presented.ok()) return Answer(401, "MALFORMED");
   std::string from_query;
   std::string_view secret = presented->secret();
@@ -125,7 +162,7 @@ ApiResponse GatewayEndpoint::Check(const ApiRequest& request) const {
   if (route.data == "read") data = service::DataRequest::kRead;
   if (route.data == "write") data = service::DataRequest::kWrite;
   std::optional<std::string_view> origin, referrer, resource, namespace_id, claimed;
-  if (auto o = request.Header("Origin"); !o.empty()) origin = o;
+  if (!origin_header.empty()) origin = origin_header;
   if (auto r = request.Header("Referer"); !r.empty()) referrer = r;
   if (route.resource) resource = *route.resource;
   if (route.namespace_id) namespace_id = *route.namespace_id;
@@ -145,6 +182,14 @@ ApiResponse GatewayEndpoint::Check(const ApiRequest& request) const {
   if (result.code == VerifyCode::kRateLimited && result.rate) {
     response.headers.emplace_back("Retry-After",
                                   std::to_string((result.rate->reset_ms + 999) / 1000));
+  }
+  // CORS: a page may read the answer (allowed or not) only when the key it presented allows
+  // its origin.
+  if (!origin_header.empty()) {
+    if (result.entry && service::BrowserOriginAllowed(*result.entry->grant, origin_header)) {
+      response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin_header));
+    }
+    response.headers.emplace_back("Vary", "Origin");
   }
   if (result.valid()) {
     const index::KeyEntry& key = *result.entry;

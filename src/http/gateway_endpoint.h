@@ -10,7 +10,10 @@
 //   200 allowed, with X-Latchkey-Key-Id, -Owner, -Namespace, -Scopes (effective, comma-joined);
 //   401 no key or an invalid one (WWW-Authenticate; X-Latchkey-Code says why);
 //   403 a valid key that may not do this, or a route that refuses (X-Latchkey-Code);
-//   429 rate limited (Retry-After, X-Latchkey-Code: RATE_LIMITED).
+//   429 rate limited (Retry-After, X-Latchkey-Code: RATE_LIMITED);
+//   204 a CORS preflight of a request some route allows (X-Latchkey-Code: PREFLIGHT).
+// Answers to a call with an Origin carry Access-Control-Allow-Origin when the presented key
+// allows that origin, and Vary: Origin.
 // Answers carry no body (X-Latchkey-Code says it all), so that nginx keeps its upstream
 // connections to latchkey alive. Fails closed: any internal error is a 500, which nginx and
 // Envoy turn into a refusal.
@@ -43,6 +46,8 @@ class GatewayEndpoint {
 
  private:
   ApiResponse Check(const ApiRequest& request) const;
+  ApiResponse Preflight(const ApiRequest& request, std::string_view origin,
+                        std::string_view method) const;
   std::string ClientAddress(const ApiRequest& request) const;
 
   const service::Verifier& verifier_;

@@ -139,6 +139,56 @@ class Gateway(harness.SharedServerTestCase, unittest.TestCase):
         self.assertEqual(resp.headers["X-Latchkey-Code"], "RATE_LIMITED")
         self.assertGreaterEqual(int(resp.headers["Retry-After"]), 1)
 
+    def test_cors_preflight_as_envoy_sends_it(self):
+        # Envoy forwards the preflight itself (OPTIONS below the prefix); 204 is not 200, so
+        # Envoy hands the answer to the browser and never calls the API.
+        uri = f"/workspaces/{self.ws['id']}/items/1"
+        preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET",
+                     "Access-Control-Request-Headers": "x-api-key, content-type"}
+        resp = self.envoy("OPTIONS", uri, headers=preflight)
+        self.assertEqual(resp.status, 204, resp)
+        self.assertEqual(resp.headers["Access-Control-Allow-Origin"], "https://app.example.com")
+        self.assertEqual(resp.headers["Access-Control-Allow-Methods"], "GET")
+        self.assertEqual(resp.headers["Access-Control-Allow-Headers"], "x-api-key, content-type")
+        self.assertEqual(resp.headers["X-Latchkey-Code"], "PREFLIGHT")
+        # Judged by the route of the announced request: DELETE has none, /admin is refused.
+        for method, path, code in [("DELETE", uri, "NO_ROUTE"), ("GET", "/admin/x", "ROUTE_DENIED")]:
+            with self.subTest(method=method, path=path):
+                hdrs = dict(preflight, **{"Access-Control-Request-Method": method})
+                resp = self.nginx("OPTIONS", path, headers=hdrs)
+                self.assertEqual((resp.status, resp.headers["X-Latchkey-Code"]), (403, code))
+                self.assertNotIn("Access-Control-Allow-Origin", resp.headers)
+        # Requested headers that are not a header list are not echoed.
+        hdrs = dict(preflight, **{"Access-Control-Request-Headers": "x-a; <script>"})
+        resp = self.envoy("OPTIONS", uri, headers=hdrs)
+        self.assertEqual(resp.headers["Access-Control-Allow-Headers"], "Authorization, X-API-Key")
+
+    def test_cors_allow_origin_only_for_the_keys_origins(self):
+        k = self.server.create_key(self.ws["id"], owner=self.sa["id"], scopes=["items:read"],
+                                   origins={"native": False, "browser": True,
+                                            "referrers": ["*.example.com"]})
+        uri = f"/workspaces/{self.ws['id']}/items/1"
+        for via in (self.nginx, self.envoy):
+            with self.subTest(via=via.__name__):
+                ok = via("GET", uri, k["secret"], headers={"Origin": "https://app.example.com"})
+                self.assertEqual(ok.status, 200, ok)
+                self.assertEqual(ok.headers["Access-Control-Allow-Origin"],
+                                 "https://app.example.com")
+                self.assertEqual(ok.headers["Vary"], "Origin")
+                bad = via("GET", uri, k["secret"], headers={"Origin": "https://example.net"})
+                self.assertEqual((bad.status, bad.headers["X-Latchkey-Code"]),
+                                 (403, "ORIGIN_NOT_ALLOWED"))
+                self.assertNotIn("Access-Control-Allow-Origin", bad.headers)
+        # A refusal for another reason is readable by an allowed page.
+        resp = self.nginx("POST", f"/workspaces/{self.ws['id']}/items", k["secret"],
+                          headers={"Origin": "https://app.example.com"})
+        self.assertEqual(resp.status, 403, resp)
+        self.assertEqual(resp.headers["Access-Control-Allow-Origin"], "https://app.example.com")
+        # Without an Origin (a native caller's request) there is no CORS header at all.
+        resp = self.nginx("GET", uri, self.reader["secret"])
+        self.assertNotIn("Access-Control-Allow-Origin", resp.headers)
+        self.assertNotIn("Vary", resp.headers)
+
     def test_client_address_from_a_trusted_proxy_only(self):
         k = self.server.create_key(self.ws["id"], owner=self.sa["id"],
                                    allowed_ips=["203.0.113.0/24"])

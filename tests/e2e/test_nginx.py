@@ -39,11 +39,13 @@ def free_port():
 
 
 class Echo(http.server.BaseHTTPRequestHandler):
-    """The API behind nginx: answers every request with the headers it received."""
+    """The API behind nginx: answers every request with the headers it received (and a careless
+    CORS header of its own, which nginx must drop). It knows no OPTIONS."""
 
     def do_GET(self):
         body = json.dumps({"path": self.path, "headers": dict(self.headers)}).encode()
         self.send_response(200)
+        self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -116,8 +118,10 @@ http {{
         cls.backend.shutdown()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
-    def get(self, path, key=None):
+    def get(self, path, key=None, origin=None):
         headers = {"Authorization": f"Bearer {key}"} if key else {}
+        if origin:
+            headers["Origin"] = origin
         return harness.http_call(self.nginx_port, "GET", path, headers=headers)
 
     def test_allowed_with_identity_and_without_the_key(self):
@@ -149,6 +153,48 @@ http {{
         self.assertEqual(resp.status, 429, resp)
         self.assertEqual(resp.headers.get("X-Latchkey-Code"), "RATE_LIMITED")
         self.assertGreaterEqual(int(resp.headers.get("Retry-After", "0")), 1)
+
+    def test_cors_preflight_is_answered_by_latchkey_not_the_api(self):
+        resp = harness.http_call(self.nginx_port, "OPTIONS", "/items/7", headers={
+            "Origin": "https://app.example.com", "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+        self.assertEqual(resp.status, 204, resp)
+        self.assertEqual(resp.headers.get("Access-Control-Allow-Origin"), "https://app.example.com")
+        self.assertEqual(resp.headers.get("Access-Control-Allow-Methods"), "GET")
+        self.assertEqual(resp.headers.get("Access-Control-Allow-Headers"), "authorization")
+        self.assertEqual(resp.headers.get("X-Latchkey-Code"), "PREFLIGHT")
+        # A request no route allows gets no blessing for its preflight.
+        resp = harness.http_call(self.nginx_port, "OPTIONS", "/elsewhere", headers={
+            "Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"})
+        self.assertEqual(resp.status, 403, resp)
+        self.assertNotIn("Access-Control-Allow-Origin", resp.headers)
+
+    def test_cors_origin_allowed_only_for_the_keys_origins(self):
+        k = self.latchkey.create_key(self.ns["id"], owner=self.sa["id"], origins={
+            "native": False, "browser": True, "referrers": ["app.example.com"]})
+        resp = self.get("/items/7", k["secret"], origin="https://app.example.com")
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual(resp.headers.get_all("Access-Control-Allow-Origin"),
+                         ["https://app.example.com"])  # the API's "*" is dropped
+        self.assertIn("Origin", resp.headers.get("Vary", ""))
+        resp = self.get("/items/7", k["secret"], origin="https://evil.example.net")
+        self.assertEqual(resp.status, 403, resp)
+        self.assertEqual(resp.headers.get("X-Latchkey-Code"), "ORIGIN_NOT_ALLOWED")
+        self.assertNotIn("Access-Control-Allow-Origin", resp.headers)
+        # A key for native callers only: a page may not read even the refusal.
+        resp = self.get("/items/7", self.key["secret"], origin="https://app.example.com")
+        self.assertEqual(resp.status, 403, resp)
+        self.assertNotIn("Access-Control-Allow-Origin", resp.headers)
+
+    def test_cors_429_readable_by_the_allowed_page(self):
+        k = self.latchkey.create_key(self.ns["id"], owner=self.sa["id"],
+                                     rate_limit={"limit": 1, "window_ms": 60000},
+                                     origins={"native": False, "browser": True, "referrers": []})
+        origin = "https://app.example.com"
+        self.assertEqual(self.get("/items/1", k["secret"], origin=origin).status, 200)
+        resp = self.get("/items/1", k["secret"], origin=origin)
+        self.assertEqual(resp.status, 429, resp)
+        self.assertEqual(resp.headers.get("Access-Control-Allow-Origin"), origin)
 
     def test_zz_nothing_gets_through_while_latchkey_is_down(self):
         self.latchkey.stop()
