@@ -58,6 +58,15 @@ void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
       ->envname("LATCHKEY_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  serve->add_flag("--console,!--no-console", o.console, "Serve the web console at /")
+      ->envname("LATCHKEY_CONSOLE")
+      ->capture_default_str();
+  serve
+      ->add_option("--console-dir", o.console_dir,
+                   "Serve the console from this directory (a build of web/) instead of the "
+                   "copy built into the binary")
+      ->envname("LATCHKEY_CONSOLE_DIR")
+      ->check(CLI::ExistingDirectory);
   serve->callback([serve, config, &o, exit_code] {
     if (config->count() > 0) {
       o.config_path = config->as<std::string>();

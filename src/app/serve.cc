@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "app/buffered_stderr_sink.h"
+#include "app/console_assets.h"
 #include "app/data_dir.h"
 #include "app/gateway_config.h"
 #include "http/api.h"
@@ -157,7 +159,17 @@ int RunServe(const ServeOptions& options) {
   http::GatewayEndpoint gateway(verifier, std::move(*gateway_options));
   http::ManagementApi management(
       {authenticator, keys, namespaces, principals, groups, app_keys, audit, rt.policy});
-  http::Api api(verify, gateway, management, rt.index);
+  std::optional<http::Console> console;
+  if (options.console && !options.console_dir.empty()) {
+    auto loaded_console = http::Console::FromDirectory(options.console_dir);
+    if (!loaded_console.ok()) return Fail("cannot serve the console", loaded_console.status());
+    console = std::move(*loaded_console);
+    log->info(R"("msg":"console files","dir":{},"files":{})", Quoted(options.console_dir),
+              console->size());
+  } else if (options.console) {
+    console.emplace(ConsoleAssets());
+  }
+  http::Api api(verify, gateway, management, rt.index, console ? &*console : nullptr);
   http::Server server(*server_options, api, log);
   if (Status s = server.Listen(); !s.ok()) return Fail("cannot start", s);
   api.SetReady(true);

@@ -18,6 +18,8 @@ struct ServeOptions {
   int request_timeout_ms = 30'000;
   std::string log_level = "info";
   std::string config_path;  // its [gateway] section configures /v1/gateway/check
+  bool console = true;      // serve the web console at `/`
+  std::string console_dir;  // serve the console's files from here instead of the embedded ones
 };
 
 // Runs the server until SIGINT/SIGTERM. Initializes a new data directory first (printing the

@@ -43,6 +43,7 @@ ApiResponse Api::Handle(const ApiRequest& request) {
     return Health(request, path == "/readyz");
   }
   if (IsManagement(request)) return management_.Handle(request);
+  if (console_ && Console::Owns(path)) return console_->Serve(request);
   return ErrorResponse(NotFound("no such endpoint: " + std::string(path.substr(0, 128))));
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include "http/console.h"
 #include "http/gateway_endpoint.h"
 #include "http/management_api.h"
 #include "http/message.h"
@@ -18,9 +19,14 @@ namespace latchkey::http {
 
 class Api {
  public:
+  // `console` may be null: no web console (its paths answer 404).
   Api(const VerifyEndpoint& verify, const GatewayEndpoint& gateway, ManagementApi& management,
-      const index::KeyIndex& index)
-      : verify_(verify), gateway_(gateway), management_(management), index_(index) {}
+      const index::KeyIndex& index, const Console* console = nullptr)
+      : verify_(verify),
+        gateway_(gateway),
+        management_(management),
+        index_(index),
+        console_(console) {}
 
   bool IsManagement(const ApiRequest& request) const;
   ApiResponse Handle(const ApiRequest& request);
@@ -36,6 +42,7 @@ class Api {
   const GatewayEndpoint& gateway_;
   ManagementApi& management_;
   const index::KeyIndex& index_;
+  const Console* console_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
 };

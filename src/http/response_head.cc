@@ -39,7 +39,13 @@ bool WriteResponseHead(std::string& out, const ApiResponse& response, const Head
     out += "\r\n";
   }
   if (!no_content) {
-    if (!response.body.empty()) out += "Content-Type: application/json\r\n";
+    if (!response.content_type.empty()) {
+      out += "Content-Type: ";
+      out += response.content_type;
+      out += "\r\n";
+    } else if (!response.body.empty()) {
+      out += "Content-Type: application/json\r\n";
+    }
     out += "Content-Length: ";
     AppendNumber(out, response.body.size());
     out += "\r\n";

@@ -37,6 +37,16 @@ TEST(ResponseHead, ErrorStatusWithExtraHeadersAndClose) {
             "Connection: close\r\n\r\n");
 }
 
+TEST(ResponseHead, ContentTypeOfTheResponseWins) {
+  std::string head;
+  ApiResponse response = Response(200, "<p>");
+  response.content_type = "text/html; charset=utf-8";
+  WriteResponseHead(head, response, Options(true, false, false));
+  EXPECT_NE(head.find("\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 3\r\n"),
+            std::string::npos);
+  EXPECT_EQ(head.find("application/json"), std::string::npos);
+}
+
 TEST(ResponseHead, Http10KeepAliveIsExplicit) {
   std::string head;
   WriteResponseHead(head, Response(200, "{}"), Options(true, true, false));
