@@ -3,6 +3,7 @@
 
 #include "app/serve.h"
 #include "cli/commands.h"
+#include "cli/duration.h"
 
 namespace {
 
@@ -28,6 +29,15 @@ void ApplyConfigFile(CLI::App& command, const std::string& path) {
     option->add_result(item.inputs);
     option->run_callback();
   }
+}
+
+// A console session lifetime: a duration (cli/duration.h) from 1 second to 366 days.
+latchkey::Result<std::chrono::seconds> ParseSessionTtl(const std::string& text) {
+  auto ttl = latchkey::cli::ParseDuration(text);
+  if (ttl.ok() && *ttl > std::chrono::hours(24 * 366)) {
+    return latchkey::InvalidArgument("a session lasts at most 366 days");
+  }
+  return ttl;
 }
 
 void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
@@ -58,6 +68,20 @@ void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
       ->envname("LATCHKEY_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  serve
+      ->add_option_function<std::string>(
+          "--session-ttl",
+          [&o](const std::string& text) { o.session_ttl = ParseSessionTtl(text).value(); },
+          "How long a console sign-in lasts: 12h, 30m, 1d, 2h30m (1s to 366d)")
+      ->envname("LATCHKEY_SESSION_TTL")
+      ->type_name("DURATION")
+      ->default_str("12h")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            auto ttl = ParseSessionTtl(text);
+            return ttl.ok() ? std::string() : ttl.status().message();
+          },
+          ""));
   serve->add_flag("--console,!--no-console", o.console, "Serve the web console at /")
       ->envname("LATCHKEY_CONSOLE")
       ->capture_default_str();

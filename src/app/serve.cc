@@ -21,6 +21,7 @@
 #include "service/key_service.h"
 #include "service/namespace_service.h"
 #include "service/principal_service.h"
+#include "service/session_service.h"
 #include "service/usage_flusher.h"
 
 namespace latchkey::app {
@@ -124,8 +125,10 @@ int RunServe(const ServeOptions& options) {
     log->warn(R"("msg":"test clock in use (LATCHKEY_TEST_CLOCK_OFFSET_FILE): not for production")");
   }
   service::UsageMeter usage(*rt.clock);
+  // Verifications by outcome over the last hour and day, in memory (docs/console.md, Usage).
+  service::UsageHistory history(*rt.clock);
   service::ServiceContext ctx{*opened->store, rt.index,  *opened->hasher, rt.random,
-                              *rt.clock,      rt.policy, &usage};
+                              *rt.clock,      rt.policy, &usage,          &history};
   if (!opened->initialized) {
     auto boot = service::Bootstrap(ctx);
     if (!boot.ok()) return Fail("cannot initialize " + options.data_dir, boot.status());
@@ -141,7 +144,7 @@ int RunServe(const ServeOptions& options) {
                      .count();
   log->info(R"("msg":"index loaded","keys":{},"ms":{})", *loaded, load_ms);
 
-  service::Verifier verifier(rt.index, *opened->hasher, *rt.clock, &usage);
+  service::Verifier verifier(rt.index, *opened->hasher, *rt.clock, &usage, &history);
   // Quota balances and last use reach the store once a second (docs/restrictions.md).
   service::UsageFlusher flusher(usage, *opened->store, std::chrono::seconds(1));
   service::Authenticator authenticator(verifier);
@@ -156,9 +159,15 @@ int RunServe(const ServeOptions& options) {
   if (!gateway_options.ok()) return Fail("invalid gateway configuration", gateway_options.status());
   log->info(R"("msg":"gateway routes","routes":{},"trusted_proxies":{})",
             gateway_options->routes.size(), gateway_options->trusted_proxies.size());
+  std::vector<domain::IpRange> trusted_proxies = gateway_options->trusted_proxies;
   http::GatewayEndpoint gateway(verifier, std::move(*gateway_options));
+  service::SessionService sessions(
+      ctx,
+      {.ttl_ms =
+           std::chrono::duration_cast<std::chrono::milliseconds>(options.session_ttl).count()});
   http::ManagementApi management(
-      {authenticator, keys, namespaces, principals, groups, app_keys, audit, rt.policy});
+      {authenticator, keys, namespaces, principals, groups, app_keys, audit, rt.policy, &sessions,
+       std::move(trusted_proxies)});
   std::optional<http::Console> console;
   if (options.console && !options.console_dir.empty()) {
     auto loaded_console = http::Console::FromDirectory(options.console_dir);

@@ -73,6 +73,11 @@ class Runner {
     return key;
   }
 
+  Result<std::string> ReadPassword(bool from_stdin) {
+    if (!env_.read_password) return InvalidArgument("cannot read a password here");
+    return env_.read_password(from_stdin);
+  }
+
   // Sends `request` (every page of it when `all`) and prints the reply or the error.
   int Send(const Result<ApiRequest>& request, const Printer& print, bool all = false) {
     if (!request.ok()) return UsageError(request.status().message());
@@ -375,8 +380,38 @@ void AddPrincipalsCreate(CLI::App& group, const SharedPtr& shared) {
   AddOptional(leaf.app, "--email", &args->email, "Email address");
   leaf.app->add_flag("--no-default-key", args->no_default_key,
                      "For a user: do not create the default-key");
-  OnRun(leaf, shared, [args](Runner& runner) {
+  auto password_stdin = std::make_shared<bool>(false);
+  leaf.app->add_flag("--password-stdin", *password_stdin,
+                     "For a user: read a console password from the first line of stdin");
+  OnRun(leaf, shared, [args, password_stdin](Runner& runner) {
+    if (*password_stdin) {
+      Result<std::string> password = runner.ReadPassword(true);
+      if (!password.ok()) return runner.UsageError(password.status().message());
+      args->password = std::move(*password);
+    }
     return runner.Send(BuildPrincipalCreate(*args), PrintObjectWith(RenderCreatedPrincipal));
+  });
+}
+
+void AddPrincipalsSetPassword(CLI::App& group, const SharedPtr& shared) {
+  Leaf leaf = AddLeaf(group, "set-password",
+                      "Set a user's console password (typed without echo, or from stdin)");
+  auto id = AddId(leaf, "user");
+  auto from_stdin = std::make_shared<bool>(false);
+  leaf.app->add_flag("--password-stdin", *from_stdin,
+                     "Read the password from the first line of stdin instead of the terminal");
+  OnRun(leaf, shared, [id, from_stdin](Runner& runner) {
+    Result<std::string> password = runner.ReadPassword(*from_stdin);
+    if (!password.ok()) return runner.UsageError(password.status().message());
+    return runner.Send(BuildPrincipalSetPassword(*id, *password),
+                       [id](Runner& runner, const Reply& reply) {
+                         if (runner.json()) {
+                           runner.PrintJson(reply);
+                         } else {
+                           runner.Out("password set for " + *id + "\n");
+                         }
+                         return 0;
+                       });
   });
 }
 
@@ -413,6 +448,7 @@ void AddPrincipals(CLI::App& app, const SharedPtr& shared) {
   AddPrincipalsUpdate(group, shared);
   AddPrincipalsSetStatus(group, shared, false);
   AddPrincipalsSetStatus(group, shared, true);
+  AddPrincipalsSetPassword(group, shared);
   AddDeleteCommand(group, shared, "principals", "principal",
                    "Delete a principal and every key it owns");
 }
@@ -604,11 +640,12 @@ void AddAudit(CLI::App& app, const SharedPtr& shared) {
 
 // ---- the default environment -----------------------------------------------------------------
 
-std::optional<std::string> ReadKeyFromStdin() {
+// One line of stdin; when stdin is a terminal, after `prompt` on stderr and without echo.
+std::optional<std::string> ReadLine(std::string_view prompt) {
   bool tty = isatty(STDIN_FILENO) == 1;
   termios saved{};
   bool hide = tty && tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (tty) std::cerr << "key: " << std::flush;
+  if (tty) std::cerr << prompt << std::flush;
   if (hide) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
@@ -624,6 +661,27 @@ std::optional<std::string> ReadKeyFromStdin() {
   return line;
 }
 
+std::optional<std::string> ReadKeyFromStdin() { return ReadLine("key: "); }
+
+Result<std::string> ReadPasswordFromStdin(bool from_stdin) {
+  if (from_stdin) {
+    std::optional<std::string> line = ReadLine("password: ");
+    // Only the line ending goes: spaces belong to the password.
+    if (line && !line->empty() && line->back() == '\r') line->pop_back();
+    if (!line || line->empty()) return InvalidArgument("no password on stdin");
+    return std::move(*line);
+  }
+  if (isatty(STDIN_FILENO) != 1) {
+    return InvalidArgument(
+        "stdin is not a terminal: pass --password-stdin to read the password from it");
+  }
+  std::optional<std::string> first = ReadLine("new password: ");
+  if (!first || first->empty()) return InvalidArgument("no password given");
+  std::optional<std::string> again = ReadLine("new password again: ");
+  if (!again || *again != *first) return InvalidArgument("the two passwords differ");
+  return std::move(*first);
+}
+
 }  // namespace
 
 ClientEnvironment DefaultClientEnvironment() {
@@ -633,6 +691,7 @@ ClientEnvironment DefaultClientEnvironment() {
   env.connect = [](const ServerAddress& address) { return NewHttpTransport(address); };
   env.now = [] { return std::chrono::system_clock::now(); };
   env.read_key = ReadKeyFromStdin;
+  env.read_password = ReadPasswordFromStdin;
   return env;
 }
 

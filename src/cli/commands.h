@@ -27,6 +27,7 @@
 
 #include "cli/address.h"
 #include "cli/http_client.h"
+#include "domain/result.h"
 
 namespace CLI {
 class App;
@@ -42,10 +43,14 @@ struct ClientEnvironment {
   std::function<std::chrono::system_clock::time_point()> now;
   // The key for `keys verify` when it is not on the command line; nullopt when there is none.
   std::function<std::optional<std::string>()> read_key;
+  // A new console password: with `from_stdin`, the first line of stdin without its line ending;
+  // otherwise typed on the terminal without echo, twice. kInvalidArgument with a message for the
+  // user when there is none (empty stdin, stdin not a terminal) or the two entries differ.
+  std::function<Result<std::string>(bool from_stdin)> read_password;
 };
 
 // std::cout, std::cerr, the Beast transport with 30 s timeouts, the system clock, and one line
-// from stdin (prompted for, without echo, when stdin is a terminal).
+// from stdin (prompted for, without echo, when stdin is a terminal) for keys and passwords.
 ClientEnvironment DefaultClientEnvironment();
 
 // Adds the whoami, namespaces, principals, keys, groups and audit subcommands to `app`. When

@@ -52,6 +52,10 @@ class CommandsTest : public ::testing::Test {
     };
     env.now = [] { return kNow; };
     env.read_key = [this] { return stdin_; };
+    env.read_password = [this](bool from_stdin) -> Result<std::string> {
+      password_reads_.push_back(from_stdin);
+      return password_;
+    };
     return env;
   }
 
@@ -72,6 +76,8 @@ class CommandsTest : public ::testing::Test {
   std::ostringstream err_;
   ServerAddress address_;
   std::optional<std::string> stdin_;
+  Result<std::string> password_ = InvalidArgument("no password given");
+  std::vector<bool> password_reads_;  // from_stdin of each read
 };
 
 TEST_F(CommandsTest, WhoamiSendsTheTokenAsBearer) {
@@ -253,6 +259,57 @@ TEST_F(CommandsTest, VerifyWithoutAnyKeyIsAUsageError) {
   stdin_ = "\n";
   EXPECT_EQ(Run({"keys", "verify", "-"}), 2);
   EXPECT_TRUE(transport_.requests().empty());
+}
+
+TEST_F(CommandsTest, SetPasswordReadsItFromTheTerminalAndPutsIt) {
+  password_ = std::string("a long passphrase");
+  transport_.Answer(204, "");
+  EXPECT_EQ(Run({"principals", "set-password", "pr_1", "--token", std::string(kToken)}), 0);
+  EXPECT_EQ(password_reads_, std::vector<bool>{false});
+  const HttpRequest& request = OnlyRequest();
+  EXPECT_EQ(request.method, HttpMethod::kPut);
+  EXPECT_EQ(request.target, "/v1/principals/pr_1/password");
+  EXPECT_EQ(request.body, R"({"password":"a long passphrase"})");
+  EXPECT_EQ(out_.str(), "password set for pr_1\n");
+  EXPECT_EQ(err_.str().find("passphrase"), std::string::npos);
+}
+
+TEST_F(CommandsTest, SetPasswordFromStdin) {
+  password_ = std::string("from stdin 12345");
+  transport_.Answer(204, "");
+  EXPECT_EQ(Run({"principals", "set-password", "pr_1", "--password-stdin", "--json"}), 0);
+  EXPECT_EQ(password_reads_, std::vector<bool>{true});
+  EXPECT_EQ(OnlyRequest().body, R"({"password":"from stdin 12345"})");
+  EXPECT_EQ(out_.str(), "");  // 204: nothing to print as JSON
+}
+
+TEST_F(CommandsTest, SetPasswordWithoutAPasswordIsAUsageError) {
+  password_ = InvalidArgument("the two passwords differ");
+  EXPECT_EQ(Run({"principals", "set-password", "pr_1"}), 2);
+  EXPECT_TRUE(transport_.requests().empty());
+  EXPECT_NE(err_.str().find("the two passwords differ"), std::string::npos);
+}
+
+TEST_F(CommandsTest, SetPasswordShowsTheServersRefusal) {
+  password_ = std::string("short");
+  transport_.Answer(400, R"({"error": {"code": "invalid_argument", "field": "password",
+                             "message": "password must be 12 to 1024 characters"}})");
+  EXPECT_EQ(Run({"principals", "set-password", "pr_1"}), 1);
+  EXPECT_NE(err_.str().find("12 to 1024"), std::string::npos);
+}
+
+TEST_F(CommandsTest, PrincipalsCreateReadsAPasswordOnlyWhenAsked) {
+  password_ = std::string("a long passphrase");
+  transport_.Answer(201, R"({"id": "pr_1", "name": "ada", "kind": "user"})");
+  transport_.Answer(201, R"({"id": "pr_2", "name": "bob", "kind": "user"})");
+  EXPECT_EQ(Run({"principals", "create", "ada", "--kind", "user", "--password-stdin"}), 0);
+  EXPECT_EQ(Run({"principals", "create", "bob", "--kind", "user"}), 0);
+  EXPECT_EQ(password_reads_, std::vector<bool>{true});
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[0].body,
+            R"({"name":"ada","kind":"user","password":"a long passphrase"})");
+  EXPECT_EQ(transport_.requests()[1].body, R"({"name":"bob","kind":"user"})");
+  EXPECT_EQ(out_.str().find("passphrase"), std::string::npos);
 }
 
 TEST_F(CommandsTest, PrincipalsCreateUserShowsTheDefaultKeySecret) {

@@ -85,6 +85,7 @@ ApiRequest BuildPrincipalCreate(const PrincipalCreateArgs& args) {
   SetIfGiven(body, "namespace", args.namespace_id);
   SetIfGiven(body, "email", args.email);
   if (args.no_default_key) body["default_key"] = false;
+  SetIfGiven(body, "password", args.password);
   return Request(HttpMethod::kPost, {"v1", "principals"}, std::move(body));
 }
 
@@ -99,6 +100,12 @@ Result<ApiRequest> BuildPrincipalUpdate(const PrincipalUpdateArgs& args) {
 ApiRequest BuildPrincipalSetStatus(std::string_view id, bool active) {
   json::object body{{"status", active ? "active" : "disabled"}};
   return Request(HttpMethod::kPatch, {"v1", "principals", std::string(id)}, std::move(body));
+}
+
+ApiRequest BuildPrincipalSetPassword(std::string_view id, std::string_view password) {
+  json::object body{{"password", password}};
+  return Request(HttpMethod::kPut, {"v1", "principals", std::string(id), "password"},
+                 std::move(body));
 }
 
 Result<ApiRequest> BuildKeyCreate(const KeyCreateArgs& args,

@@ -42,6 +42,7 @@ struct PrincipalCreateArgs {
   std::optional<std::string> namespace_id;
   std::optional<std::string> email;
   bool no_default_key = false;
+  std::optional<std::string> password;  // a console password (users only), read from stdin
 };
 
 struct PrincipalUpdateArgs {
@@ -105,6 +106,8 @@ Result<ApiRequest> BuildNamespaceUpdate(const NamespaceUpdateArgs& args);
 ApiRequest BuildPrincipalCreate(const PrincipalCreateArgs& args);
 Result<ApiRequest> BuildPrincipalUpdate(const PrincipalUpdateArgs& args);
 ApiRequest BuildPrincipalSetStatus(std::string_view id, bool active);
+// PUT /v1/principals/{id}/password {"password"}.
+ApiRequest BuildPrincipalSetPassword(std::string_view id, std::string_view password);
 
 // POST /v1/keys. Refuses both --expires-at and --expires-in, a bad duration, and --meta that
 // is not a JSON object. `now` anchors --expires-in.

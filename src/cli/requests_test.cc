@@ -75,6 +75,20 @@ TEST(BuildPrincipalSetStatus, PatchesStatus) {
   EXPECT_EQ(Body(BuildPrincipalSetStatus("pr_1", true)), R"({"status":"active"})");
 }
 
+TEST(BuildPrincipalCreate, SendsAPasswordWhenGiven) {
+  PrincipalCreateArgs args{"ada", "user", std::nullopt, std::nullopt, false, "a long passphrase"};
+  EXPECT_EQ(Body(BuildPrincipalCreate(args)),
+            R"({"name":"ada","kind":"user","password":"a long passphrase"})");
+}
+
+TEST(BuildPrincipalSetPassword, PutsThePasswordInTheBody) {
+  ApiRequest request = BuildPrincipalSetPassword("pr 1", "pässwörd \"quoted\" ");
+  EXPECT_EQ(request.method, HttpMethod::kPut);
+  EXPECT_EQ(Target(request), "/v1/principals/pr%201/password");
+  EXPECT_EQ(Body(request), R"({"password":"pässwörd \"quoted\" "})");
+  EXPECT_TRUE(request.authenticated);
+}
+
 TEST(BuildPrincipalUpdate, RefusesAnEmptyUpdate) {
   EXPECT_FALSE(BuildPrincipalUpdate({"pr_1", std::nullopt, std::nullopt}).ok());
   EXPECT_EQ(Body(*BuildPrincipalUpdate({"pr_1", std::nullopt, "a@b.c"})), R"({"email":"a@b.c"})");

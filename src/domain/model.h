@@ -1,8 +1,9 @@
 #pragma once
-// The domain values of DESIGN §2 and §3: namespaces, principals and API keys. Plain values with
-// no I/O; every module speaks in these. Times are milliseconds since the Unix epoch (UTC).
-// The *Name/Parse* helpers convert enums to and from their stable wire spelling; a Parse
-// function returns std::nullopt for a spelling it does not know.
+// The domain values of DESIGN §2 and §3: namespaces, principals, API keys, groups, console
+// sessions and audit events. Plain values with no I/O; every module speaks in these. Times are
+// milliseconds since the Unix epoch (UTC). The *Name/Parse* helpers convert enums to and from
+// their stable wire spelling; a Parse function returns std::nullopt for a spelling it does not
+// know.
 
 #include <array>
 #include <cstdint>
@@ -55,6 +56,9 @@ struct Principal {
   bool superuser = false;    // holds `*` in every namespace (DESIGN §4.3)
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
+  // Whether a console password is set (users only). Read from the store; InsertPrincipal and
+  // UpdatePrincipal ignore it (store::Transaction::SetPasswordHash sets a password).
+  bool has_password = false;
   bool operator==(const Principal&) const = default;
 };
 
@@ -135,6 +139,17 @@ struct Group {
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
   bool operator==(const Group&) const = default;
+};
+
+// A signed-in console session (docs/console.md): the cookie holds a secret that is stored only
+// as its HMAC digest, like a key's.
+struct Session {
+  std::string id;            // "ses_" + 12 base62; public, names the session in the audit log
+  Digest digest{};           // HMAC-SHA-256(pepper, secret)
+  std::string principal_id;  // the user signed in
+  UnixMillis created_at = 0;
+  UnixMillis expires_at = 0;  // the session is refused from this time on
+  bool operator==(const Session&) const = default;
 };
 
 enum class AuditOutcome { kSuccess, kDenied };

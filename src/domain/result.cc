@@ -14,6 +14,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "permission_denied";
     case ErrorCode::kPrivilegeEscalation:
       return "privilege_escalation";
+    case ErrorCode::kCsrfFailed:
+      return "csrf_failed";
     case ErrorCode::kNotFound:
       return "not_found";
     case ErrorCode::kMethodNotAllowed:

@@ -19,6 +19,7 @@ enum class ErrorCode {
   kUnauthenticated,      // 401 unauthenticated: no or bad credentials
   kPermissionDenied,     // 403 permission_denied
   kPrivilegeEscalation,  // 403 privilege_escalation
+  kCsrfFailed,           // 403 csrf_failed: a session call without its X-CSRF-Token
   kNotFound,             // 404 not_found
   kMethodNotAllowed,     // 405 method_not_allowed
   kConflict,             // 409 conflict: duplicate name, wrong state for the operation
@@ -62,6 +63,7 @@ inline Status PermissionDenied(std::string m) {
 inline Status PrivilegeEscalation(std::string m) {
   return {ErrorCode::kPrivilegeEscalation, std::move(m)};
 }
+inline Status CsrfFailed(std::string m) { return {ErrorCode::kCsrfFailed, std::move(m)}; }
 inline Status Unauthenticated(std::string m) { return {ErrorCode::kUnauthenticated, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }

@@ -16,8 +16,12 @@ const StaticFile kFiles[] = {
 };
 
 struct Request {
-  std::string method = "GET";
-  std::string target = "/";
+  Request(std::string target = "/", std::map<std::string, std::string> headers = {},
+          std::string method = "GET")
+      : method(std::move(method)), target(std::move(target)), headers(std::move(headers)) {}
+
+  std::string method;
+  std::string target;
   std::map<std::string, std::string> headers;
 
   ApiRequest View() const {
@@ -43,7 +47,7 @@ std::string HeaderOf(const ApiResponse& response, std::string_view name) {
 
 TEST(ConsoleTest, RootIsIndexRevalidatedWithStrictPolicy) {
   Console console(kFiles);
-  ApiResponse r = console.Serve(Request{}.View());
+  ApiResponse r = console.Serve(Request().View());
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "<!doctype html><title>latchkey</title>");
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
@@ -55,28 +59,28 @@ TEST(ConsoleTest, RootIsIndexRevalidatedWithStrictPolicy) {
 
 TEST(ConsoleTest, AssetsAreImmutableWithTheirTypes) {
   Console console(kFiles);
-  ApiResponse js = console.Serve(Request{.target = "/assets/index-abc123.js"}.View());
+  ApiResponse js = console.Serve(Request("/assets/index-abc123.js").View());
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
   EXPECT_EQ(HeaderOf(js, "Cache-Control"), "public, max-age=31536000, immutable");
-  ApiResponse css = console.Serve(Request{.target = "/assets/index-abc123.css?v=1"}.View());
+  ApiResponse css = console.Serve(Request("/assets/index-abc123.css?v=1").View());
   EXPECT_EQ(css.content_type, "text/css; charset=utf-8");
 }
 
 TEST(ConsoleTest, EtagRevalidationAnswers304WithoutBody) {
   Console console(kFiles);
-  std::string etag = HeaderOf(console.Serve(Request{}.View()), "ETag");
+  std::string etag = HeaderOf(console.Serve(Request().View()), "ETag");
   ASSERT_EQ(etag.size(), 26u);
-  ApiResponse r = console.Serve(Request{.headers = {{"If-None-Match", etag}}}.View());
+  ApiResponse r = console.Serve(Request("/", {{"If-None-Match", etag}}).View());
   EXPECT_EQ(r.status, 304);
   EXPECT_TRUE(r.body.empty());
 }
 
 TEST(ConsoleTest, UnknownFilesAndOtherMethods) {
   Console console(kFiles);
-  EXPECT_EQ(console.Serve(Request{.target = "/assets/nope.js"}.View()).status, 404);
-  EXPECT_EQ(console.Serve(Request{.target = "/assets/../index.html"}.View()).status, 404);
-  ApiResponse post = console.Serve(Request{.method = "POST"}.View());
+  EXPECT_EQ(console.Serve(Request("/assets/nope.js").View()).status, 404);
+  EXPECT_EQ(console.Serve(Request("/assets/../index.html").View()).status, 404);
+  ApiResponse post = console.Serve(Request("/", {}, "POST").View());
   EXPECT_EQ(post.status, 405);
   EXPECT_EQ(HeaderOf(post, "Allow"), "GET, HEAD");
 }
@@ -100,7 +104,7 @@ TEST(ConsoleTest, FromDirectoryReadsTheTreeAndNeedsAnIndex) {
   auto console = Console::FromDirectory(dir.string());
   ASSERT_TRUE(console.ok()) << console.status().message();
   EXPECT_EQ(console->size(), 2u);
-  EXPECT_EQ(console->Serve(Request{.target = "/assets/a.js"}.View()).body, "1");
+  EXPECT_EQ(console->Serve(Request("/assets/a.js").View()).body, "1");
   fs::remove_all(dir);
 }
 

@@ -18,6 +18,8 @@ int HttpStatusOf(ErrorCode code) {
       return 403;
     case ErrorCode::kPrivilegeEscalation:
       return 403;
+    case ErrorCode::kCsrfFailed:
+      return 403;
     case ErrorCode::kNotFound:
       return 404;
     case ErrorCode::kMethodNotAllowed:

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "crypto/key_format.h"
+#include "http/client_address.h"
 #include "http/credentials.h"
 #include "http/errors.h"
 
@@ -78,27 +79,6 @@ ApiResponse GatewayEndpoint::Handle(const ApiRequest& request) const {
   }
 }
 
-std::string GatewayEndpoint::ClientAddress(const ApiRequest& request) const {
-  std::string peer(request.remote_address);
-  auto peer_ip = domain::IpAddress::Parse(peer);
-  if (!peer_ip || !domain::AnyRangeContains(options_.trusted_proxies, *peer_ip)) return peer;
-  // From a trusted proxy: the nearest address in X-Forwarded-For that is not itself a trusted
-  // proxy (the right-most such), else X-Real-IP, else the peer.
-  std::string_view forwarded = request.Header("X-Forwarded-For");
-  while (!forwarded.empty()) {
-    std::size_t comma = forwarded.rfind(',');
-    std::string_view hop =
-        Trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
-    forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
-    auto ip = domain::IpAddress::Parse(hop);
-    if (!ip) break;  // garbage: trust nothing further left
-    if (!domain::AnyRangeContains(options_.trusted_proxies, *ip)) return std::string(hop);
-  }
-  std::string_view real_ip = Trim(request.Header("X-Real-IP"));
-  if (!real_ip.empty() && domain::IpAddress::Parse(real_ip)) return std::string(real_ip);
-  return peer;
-}
-
 // The preflight of a cross-origin call carries no key, so no key can judge it: it is answered
 // for any origin whose announced request a route allows, and the real call's answer carries
 // Access-Control-Allow-Origin only when the key presented there allows the page's origin
@@ -156,7 +136,7 @@ ApiResponse GatewayEndpoint::Check(const ApiRequest& request) const {
   }
   if (secret.empty()) return Answer(401, "NO_KEY");
 
-  std::string client = ClientAddress(request);
+  std::string client = http::ClientAddress(request, options_.trusted_proxies);
   std::vector<std::string_view> scopes(route.scopes.begin(), route.scopes.end());
   std::optional<service::DataRequest> data;
   if (route.data == "read") data = service::DataRequest::kRead;

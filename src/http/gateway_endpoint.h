@@ -48,7 +48,6 @@ class GatewayEndpoint {
   ApiResponse Check(const ApiRequest& request) const;
   ApiResponse Preflight(const ApiRequest& request, std::string_view origin,
                         std::string_view method) const;
-  std::string ClientAddress(const ApiRequest& request) const;
 
   const service::Verifier& verifier_;
   GatewayOptions options_;

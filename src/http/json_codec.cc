@@ -48,6 +48,7 @@ json::object ToJson(const domain::Principal& p) {
           {"status", domain::PrincipalStatusName(p.status)},
           {"namespace", p.namespace_id},
           {"superuser", p.superuser},
+          {"has_password", p.has_password},
           {"created_at", domain::FormatTime(p.created_at)},
           {"updated_at", domain::FormatTime(p.updated_at)}};
 }

@@ -8,9 +8,11 @@
 #include "domain/permission.h"
 #include "domain/time_format.h"
 #include "domain/web_origin.h"
+#include "http/client_address.h"
 #include "http/credentials.h"
 #include "http/errors.h"
 #include "http/json_codec.h"
+#include "http/usage_json.h"
 
 namespace latchkey::http {
 
@@ -36,6 +38,7 @@ const ManagementApi::Route ManagementApi::kRoutes[] = {
     {"GET", "/v1/principals/{}", &ManagementApi::GetPrincipal},
     {"PATCH", "/v1/principals/{}", &ManagementApi::UpdatePrincipal},
     {"DELETE", "/v1/principals/{}", &ManagementApi::DeletePrincipal},
+    {"PUT", "/v1/principals/{}/password", &ManagementApi::SetPrincipalPassword},
     {"POST", "/v1/keys", &ManagementApi::CreateKey},
     {"GET", "/v1/keys", &ManagementApi::ListKeys},
     {"GET", "/v1/keys/{}", &ManagementApi::GetKey},
@@ -45,6 +48,7 @@ const ManagementApi::Route ManagementApi::kRoutes[] = {
     {"POST", "/v1/keys/{}/enable", &ManagementApi::EnableKey},
     {"POST", "/v1/keys/{}/revoke", &ManagementApi::RevokeKey},
     {"POST", "/v1/keys/{}/roll", &ManagementApi::RollKey},
+    {"GET", "/v1/keys/{}/usage", &ManagementApi::GetKeyUsage},
     {"POST", "/v1/groups", &ManagementApi::CreateGroup},
     {"GET", "/v1/groups", &ManagementApi::ListGroups},
     {"GET", "/v1/groups/{}", &ManagementApi::GetGroup},
@@ -323,7 +327,11 @@ ApiResponse ManagementApi::Preflight(std::string_view origin) {
   return response;
 }
 
-ApiResponse ManagementApi::Handle(const ApiRequest& request) {
+ApiResponse ManagementApi::Handle(const ApiRequest& original) {
+  // From here on, remote_address is the client's, also behind a trusted proxy.
+  const std::string client = ClientAddress(original, s_.trusted_proxies);
+  ApiRequest request = original;
+  request.remote_address = client;
   std::optional<std::string_view> origin = CrossOrigin(request);
   if (request.method == "OPTIONS" && origin &&
       !request.Header("Access-Control-Request-Method").empty()) {
@@ -343,6 +351,9 @@ ApiResponse ManagementApi::Dispatch(const ApiRequest& request,
                                     std::optional<std::string_view> origin) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) return ErrorResponse(InvalidArgument("the request target is not a valid path"));
+  if (session_endpoint_ && SessionEndpoint::Owns(request.Path())) {
+    return session_endpoint_->Handle(request, origin.has_value());
+  }
   auto segments = PathSegments(*url);
   std::vector<std::string> ids;
   const Route* route = nullptr;
@@ -367,9 +378,7 @@ ApiResponse ManagementApi::Dispatch(const ApiRequest& request,
     response.headers.emplace_back("Allow", allow);
     return response;
   }
-  auto presented = ExtractKey(request);
-  if (!presented.ok()) return ErrorResponse(Unauthenticated(presented.status().message()));
-  auto caller = s_.authenticator.Identify(presented->secret(), presented->basic_user());
+  auto caller = Authenticate(request, origin.has_value());
   if (!caller.ok()) return ErrorResponse(caller.status());
   caller->request_id = request.request_id;
   caller->source_ip = request.remote_address;
@@ -403,11 +412,31 @@ ApiResponse ManagementApi::Dispatch(const ApiRequest& request,
   return response;
 }
 
+Result<service::Caller> ManagementApi::Authenticate(const ApiRequest& request, bool cross_origin) {
+  auto presented = ExtractKey(request);
+  if (!presented.ok()) return Unauthenticated(presented.status().message());
+  // A key wins over a cookie: a request that names a key means that key.
+  if (!presented->present() && session_endpoint_ && SessionEndpoint::HasSessionCookie(request)) {
+    return session_endpoint_->Authenticate(request, cross_origin);
+  }
+  return s_.authenticator.Identify(presented->secret(), presented->basic_user());
+}
+
 ApiResponse ManagementApi::WhoAmI(Call& call) {
   auto principal = s_.principals.Self(call.caller);
   if (!principal.ok()) return ErrorResponse(principal.status());
-  auto key = s_.keys.Self(call.caller);
-  if (!key.ok()) return ErrorResponse(key.status());
+  // A console session has no key: it shows as "key": null and "session".
+  json::value key_json = nullptr;
+  json::value session_json = nullptr;
+  if (const auto& session = call.caller.session) {
+    session_json = {{"id", session->id},
+                    {"created_at", domain::FormatTime(session->created_at)},
+                    {"expires_at", domain::FormatTime(session->expires_at)}};
+  } else {
+    auto key = s_.keys.Self(call.caller);
+    if (!key.ok()) return ErrorResponse(key.status());
+    key_json = ToJson(*key);
+  }
   // Effective permissions (DESIGN §4.1): per namespace where the credential holds any, and
   // their union. A superuser's unbound credential holds its scopes everywhere.
   const service::Caller& caller = call.caller;
@@ -431,10 +460,12 @@ ApiResponse ManagementApi::WhoAmI(Call& call) {
     }
     everywhere = domain::Union(all);
   }
-  return JsonResponse(200, {{"principal", ToJson(*principal)},
-                            {"key", ToJson(*key)},
-                            {"permissions", json::array(everywhere.begin(), everywhere.end())},
-                            {"permissions_by_namespace", std::move(by_namespace)}});
+  json::object body{{"principal", ToJson(*principal)},
+                    {"key", std::move(key_json)},
+                    {"permissions", json::array(everywhere.begin(), everywhere.end())},
+                    {"permissions_by_namespace", std::move(by_namespace)}};
+  if (!session_json.is_null()) body["session"] = std::move(session_json);
+  return JsonResponse(200, std::move(body));
 }
 
 ApiResponse ManagementApi::CreateNamespace(Call& call) {
@@ -499,6 +530,7 @@ ApiResponse ManagementApi::CreatePrincipal(Call& call) {
   input.namespace_id = reader->String("namespace");
   input.email = reader->String("email");
   input.default_key = reader->Bool("default_key").value_or(true);
+  input.password = reader->String("password");
   if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
   auto created = s_.principals.Create(call.caller, std::move(input));
   if (!created.ok()) return ErrorResponse(created.status());
@@ -542,6 +574,14 @@ ApiResponse ManagementApi::DeletePrincipal(Call& call) {
   return NoContent(s_.principals.Delete(call.caller, call.id));
 }
 
+ApiResponse ManagementApi::SetPrincipalPassword(Call& call) {
+  auto reader = ObjectReader::Parse(call.request.body);
+  if (!reader.ok()) return ErrorResponse(reader.status());
+  std::string password = reader->RequiredString("password");
+  if (Status s = reader->Finish(); !s.ok()) return ErrorResponse(s);
+  return NoContent(s_.principals.SetPassword(call.caller, call.id, password));
+}
+
 ApiResponse ManagementApi::CreateKey(Call& call) {
   auto reader = ObjectReader::Parse(call.request.body);
   if (!reader.ok()) return ErrorResponse(reader.status());
@@ -578,6 +618,10 @@ ApiResponse ManagementApi::ListKeys(Call& call) {
 
 ApiResponse ManagementApi::GetKey(Call& call) {
   return Respond(200, s_.keys.Get(call.caller, call.id));
+}
+
+ApiResponse ManagementApi::GetKeyUsage(Call& call) {
+  return Respond(200, s_.keys.Usage(call.caller, call.id));
 }
 
 ApiResponse ManagementApi::UpdateKey(Call& call) {

@@ -1,8 +1,9 @@
 #pragma once
 // ManagementApi: the /v1 management endpoints of docs/http_api.md (namespaces, principals,
-// keys, groups, audit, whoami) and the /v2 compatibility route of DESIGN §6.3. Authenticates the
-// caller, decodes the request strictly, calls the services and encodes their answers. Runs on the
-// management thread only (its services write the store).
+// keys, groups, audit, whoami, console sessions) and the /v2 compatibility route of DESIGN §6.3.
+// Authenticates the caller (by key, or by console session cookie), decodes the request
+// strictly, calls the services and encodes their answers. Runs on the management thread only
+// (its services write the store).
 
 #include <chrono>
 #include <optional>
@@ -10,7 +11,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "domain/ip_range.h"
 #include "http/message.h"
+#include "http/session_endpoint.h"
 #include "service/app_key_service.h"
 #include "service/audit.h"
 #include "service/caller.h"
@@ -30,11 +33,18 @@ struct ManagementServices {
   service::AppKeyService& app_keys;
   service::AuditLog& audit;
   const service::AccessPolicy& policy;
+  // Console sign-in and session cookies (http/session_endpoint.h); null: none (/v1/sessions 404).
+  service::SessionService* sessions = nullptr;
+  // Peers whose X-Forwarded-For / X-Real-IP name the client (http/client_address.h): for audit
+  // events' source_ip and sign-in throttling behind a proxy.
+  std::vector<domain::IpRange> trusted_proxies = {};
 };
 
 class ManagementApi {
  public:
-  explicit ManagementApi(const ManagementServices& services) : s_(services) {}
+  explicit ManagementApi(const ManagementServices& services) : s_(services) {
+    if (services.sessions) session_endpoint_.emplace(*services.sessions);
+  }
 
   // Any /v1 request other than verify. Unknown paths are 404, known paths with another method
   // 405 (with Allow).
@@ -43,6 +53,9 @@ class ManagementApi {
  private:
   ApiResponse Preflight(std::string_view origin);
   ApiResponse Dispatch(const ApiRequest& request, std::optional<std::string_view> origin);
+  // The Caller of a request: by its key (any form of http/credentials.h), else by its console
+  // session cookie.
+  Result<service::Caller> Authenticate(const ApiRequest& request, bool cross_origin);
 
   struct Call;
   using Handler = ApiResponse (ManagementApi::*)(Call&);
@@ -64,6 +77,7 @@ class ManagementApi {
   ApiResponse GetPrincipal(Call& call);
   ApiResponse UpdatePrincipal(Call& call);
   ApiResponse DeletePrincipal(Call& call);
+  ApiResponse SetPrincipalPassword(Call& call);
   ApiResponse CreateKey(Call& call);
   ApiResponse ListKeys(Call& call);
   ApiResponse GetKey(Call& call);
@@ -73,6 +87,7 @@ class ManagementApi {
   ApiResponse EnableKey(Call& call);
   ApiResponse RevokeKey(Call& call);
   ApiResponse RollKey(Call& call);
+  ApiResponse GetKeyUsage(Call& call);
   ApiResponse ApplyKeyAction(Call& call, service::KeyAction action);
   ApiResponse CreateGroup(Call& call);
   ApiResponse ListGroups(Call& call);
@@ -99,6 +114,7 @@ class ManagementApi {
   };
 
   ManagementServices s_;
+  std::optional<SessionEndpoint> session_endpoint_;
   RefusalThrottle refusals_;  // management thread only
 };
 

@@ -38,6 +38,9 @@ struct Caller {
   // For the audit log.
   std::string request_id;
   std::string source_ip;
+  // Set when the call came with a console session cookie (service/session_service.h): key_id
+  // is then the session's id, key_type personal and key_scopes {"*"}.
+  std::optional<domain::Session> session;
 };
 
 class AccessPolicy {

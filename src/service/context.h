@@ -8,6 +8,7 @@
 #include "domain/clock.h"
 #include "index/key_index.h"
 #include "service/caller.h"
+#include "service/usage_history.h"
 #include "service/usage_meter.h"
 #include "store/store.h"
 
@@ -20,7 +21,8 @@ struct ServiceContext {
   crypto::RandomSource& random;
   const domain::Clock& clock;
   const AccessPolicy& policy;
-  UsageMeter* usage = nullptr;  // live rate-limit/quota state, told about quota changes
+  UsageMeter* usage = nullptr;      // live rate-limit/quota state, told about quota changes
+  UsageHistory* history = nullptr;  // verifications by outcome, for GET /v1/keys/{id}/usage
 };
 
 }  // namespace latchkey::service

@@ -89,6 +89,16 @@ Status NormalizeRestrictions(KeyRestrictionsInput& r) {
   return Status::Ok();
 }
 
+void KeyService::ApplyNamespaceDefaults(const domain::NamespaceSettings& settings,
+                                        CreateKeyInput& input) {
+  if (!input.prefix && !settings.default_key_prefix.empty()) {
+    input.prefix = settings.default_key_prefix;
+  }
+  if (!input.restrictions.resources && !settings.default_resources.empty()) {
+    input.restrictions.resources = settings.default_resources;
+  }
+}
+
 CreatedKey KeyService::NewKey(const ServiceContext& ctx, const CreateKeyInput& input,
                               const std::string& owner_id, const std::string& created_by) {
   std::string prefix = input.prefix.value_or(std::string(crypto::kDefaultPrefix));
@@ -260,12 +270,7 @@ Status KeyService::CreateIn(store::Transaction& tx, const Caller& caller, Create
     if (!ns.ok()) {
       return InvalidField("namespace", "no namespace " + input.namespace_id->substr(0, 64));
     }
-    if (!input.prefix && !ns->settings.default_key_prefix.empty()) {
-      input.prefix = ns->settings.default_key_prefix;
-    }
-    if (!input.restrictions.resources && !ns->settings.default_resources.empty()) {
-      input.restrictions.resources = ns->settings.default_resources;
-    }
+    ApplyNamespaceDefaults(ns->settings, input);
   }
   created = NewKey(ctx_, input, owner_id, caller.principal_id);
   event.target = created.key.id;
@@ -460,6 +465,35 @@ Status KeyService::Delete(const Caller& caller, const std::string& id) {
   ctx_.index.EraseKeys({id});
   if (auto chars = index::KeyIndex::IdCharsOf(id); chars && ctx_.usage) ctx_.usage->Reset(*chars);
   return Status::Ok();
+}
+
+Result<KeyUsageReport> KeyService::Usage(const Caller& caller, const std::string& id) {
+  LK_ASSIGN_OR_RETURN(ApiKey key, Get(caller, id));
+  KeyUsageReport report;
+  report.key_id = key.id;
+  report.now = ctx_.clock.NowMillis();
+  report.last_used_at = key.last_used_at;
+  report.rate_limit = key.rate_limit;
+  report.quota = key.quota;
+  report.series.since = report.now;
+  if (key.rate_limit) {
+    const std::int64_t limit = std::max<std::int64_t>(0, key.rate_limit->limit);
+    report.rate = RateDecision{
+        .allowed = limit > 0, .limit = key.rate_limit->limit, .remaining = limit, .reset_ms = 0};
+  }
+  if (key.quota) report.quota_remaining = key.quota->remaining;
+  const std::optional<index::KeyIdChars> chars = index::KeyIndex::IdCharsOf(key.id);
+  if (!chars) return report;  // not an id the verifier can meet: nothing counted
+  if (ctx_.usage) {
+    UsageSnapshot live = ctx_.usage->Peek(*chars, key.rate_limit, key.quota);
+    if (live.rate) report.rate = live.rate;
+    if (live.quota_remaining) report.quota_remaining = live.quota_remaining;
+    if (live.last_used_at && (!report.last_used_at || *live.last_used_at > *report.last_used_at)) {
+      report.last_used_at = live.last_used_at;
+    }
+  }
+  if (ctx_.history) report.series = ctx_.history->Read(*chars, report.now);
+  return report;
 }
 
 }  // namespace latchkey::service

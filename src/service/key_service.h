@@ -59,6 +59,22 @@ struct CreatedKey {
 
 enum class KeyAction { kDisable, kEnable, kRevoke };
 
+// A key's usage as this node sees it (GET /v1/keys/{id}/usage, docs/console.md).
+struct KeyUsageReport {
+  std::string key_id;
+  domain::UnixMillis now = 0;
+  std::optional<domain::UnixMillis> last_used_at;  // the newer of the stored and this node's
+  std::optional<domain::RateLimit> rate_limit;     // as the key defines them
+  std::optional<domain::Quota> quota;
+  // As the next verification would find them (nothing counted or spent to know): with
+  // rate_limit, the calls allowed now and reset_ms; with quota, the live balance.
+  std::optional<RateDecision> rate;
+  std::optional<std::int64_t> quota_remaining;
+  // This node's verifications of the key by outcome. Without a UsageHistory in the context
+  // (tools, tests) its buckets are empty and `since` is `now`.
+  KeyUsageSeries series;
+};
+
 class KeyService {
  public:
   explicit KeyService(const ServiceContext& ctx) : ctx_(ctx), audit_(ctx) {}
@@ -81,7 +97,13 @@ class KeyService {
   // personal token may roll its own keys). kConflict for a revoked or disabled key.
   Result<CreatedKey> Roll(const Caller& caller, const std::string& id, std::int64_t grace_seconds);
   Status Delete(const Caller& caller, const std::string& id);
+  // The usage of key `id`; authorized as Get (keys:read, a key the caller may not see is
+  // kNotFound). Reads the store once and the in-memory state, writes nothing.
+  Result<KeyUsageReport> Usage(const Caller& caller, const std::string& id);
 
+  // The namespace's default key prefix and resources, for what `input` leaves unset.
+  static void ApplyNamespaceDefaults(const domain::NamespaceSettings& settings,
+                                     CreateKeyInput& input);
   // Builds a new key record with a fresh secret (no I/O). Used by Create and by the services
   // that create keys as part of another change (a user's default-key, the bootstrap token).
   // `input` must already be validated.

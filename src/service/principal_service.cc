@@ -1,6 +1,8 @@
 #include "service/principal_service.h"
 
 #include "crypto/key_format.h"
+#include "crypto/password.h"
+#include "domain/permission.h"
 #include "service/audit.h"
 #include "service/validation.h"
 
@@ -11,6 +13,11 @@ using domain::Principal;
 
 Status PrincipalNotFound(const std::string& id) {
   return NotFound("no principal " + id.substr(0, 64));
+}
+
+Status NoPasswordForServiceAccounts() {
+  return InvalidField("password",
+                      "only users have a password; service accounts authenticate with keys");
 }
 
 Result<Principal> LoadPrincipal(store::Transaction& tx, const std::string& id) {
@@ -53,6 +60,13 @@ Result<CreatedPrincipal> PrincipalService::Create(const Caller& caller,
                                                   CreatePrincipalInput input) {
   LK_RETURN_IF_ERROR(CheckName("name", input.name));
   if (input.email) LK_RETURN_IF_ERROR(CheckEmail("email", *input.email));
+  std::optional<std::string> password_hash;
+  if (input.password) {
+    if (input.kind != domain::PrincipalKind::kUser) return NoPasswordForServiceAccounts();
+    LK_RETURN_IF_ERROR(CheckPassword("password", *input.password));
+    // Outside the transaction: Argon2id takes tens of milliseconds.
+    LK_ASSIGN_OR_RETURN(password_hash, crypto::HashPassword(*input.password));
+  }
   CreatedPrincipal created;
   LK_RETURN_IF_ERROR(
       audit_.Write(caller, "principals.create", [&](auto& tx, auto& event) -> Status {
@@ -62,7 +76,8 @@ Result<CreatedPrincipal> PrincipalService::Create(const Caller& caller,
         }
         event.namespace_id = *input.namespace_id;
         LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", *input.namespace_id));
-        if (!tx.GetNamespace(*input.namespace_id).ok()) {
+        auto home = tx.GetNamespace(*input.namespace_id);
+        if (!home.ok()) {
           return InvalidField("namespace", "no namespace " + input.namespace_id->substr(0, 64));
         }
         Principal& p = created.principal;
@@ -75,9 +90,14 @@ Result<CreatedPrincipal> PrincipalService::Create(const Caller& caller,
         event.target = p.id;
         event.details_json = AuditDetail("name", p.name);
         LK_RETURN_IF_ERROR(tx.InsertPrincipal(p));
+        if (password_hash) {
+          LK_RETURN_IF_ERROR(tx.SetPasswordHash(p.id, *password_hash, p.created_at));
+          p.has_password = true;
+        }
         if (input.kind != domain::PrincipalKind::kUser || !input.default_key) return Status::Ok();
         CreateKeyInput key_input{.name = std::string(kDefaultKeyName),
                                  .namespace_id = p.namespace_id};
+        KeyService::ApplyNamespaceDefaults(home->settings, key_input);
         created.default_key = KeyService::NewKey(ctx_, key_input, p.id, caller.principal_id);
         LK_RETURN_IF_ERROR(tx.InsertKey(created.default_key->key));
         // The default key is a key created like any other: it has its own event.
@@ -149,7 +169,12 @@ Result<Principal> PrincipalService::Update(const Caller& caller, const std::stri
         if (input.email) p.email = *input.email;
         if (input.status) p.status = *input.status;
         p.updated_at = ctx_.clock.NowMillis();
-        return tx.UpdatePrincipal(p);
+        LK_RETURN_IF_ERROR(tx.UpdatePrincipal(p));
+        // A disabled user's console sessions end now, and do not come back with an enable.
+        if (p.status == domain::PrincipalStatus::kDisabled) {
+          LK_RETURN_IF_ERROR(tx.DeleteSessionsOf(p.id, "").status());
+        }
+        return Status::Ok();
       }));
   ctx_.index.PutPrincipal(p);
   return p;
@@ -168,6 +193,75 @@ Status PrincipalService::Delete(const Caller& caller, const std::string& id) {
   ctx_.index.EraseKeys(key_ids);
   ctx_.index.ErasePrincipal(id);
   return Status::Ok();
+}
+
+Status PrincipalService::CheckActsAs(const Caller& caller, const Principal& user) const {
+  const bool holds_everything = caller.superuser &&
+                                caller.key_type != domain::KeyType::kManagement &&
+                                domain::AnyGrants(caller.key_scopes, "*");
+  if (holds_everything) return Status::Ok();
+  if (user.superuser) {
+    return PrivilegeEscalation(
+        "setting a superuser's password lets you act as a superuser: it needs a superuser's "
+        "credential with scope *");
+  }
+  auto entry = ctx_.index.FindPrincipal(user.id);
+  // Every principal of the store is in the index (LoadIndex, then every change): fail closed.
+  if (!entry) return Internal("principal " + user.id + " is missing from the key index");
+  for (const auto& [namespace_id, capabilities] : entry->capabilities->by_namespace) {
+    Status covered = ctx_.policy.CheckGrant(caller, capabilities, namespace_id, "capability");
+    if (!covered.ok()) {
+      return PrivilegeEscalation("setting the password of " + user.id +
+                                 " lets you act as them: " + covered.message());
+    }
+  }
+  return Status::Ok();
+}
+
+Status PrincipalService::CheckPasswordChange(store::Transaction& tx, const Caller& caller,
+                                             const std::string& id,
+                                             domain::AuditEvent& event) const {
+  event.target = id;
+  LK_ASSIGN_OR_RETURN(Principal user, LoadPrincipal(tx, id));
+  const bool self = id == caller.principal_id;
+  if (!self && !ctx_.policy.Authorize(caller, "principals:read", user.namespace_id).ok()) {
+    return PrincipalNotFound(id);
+  }
+  event.namespace_id = user.namespace_id;
+  if (!self) {
+    LK_RETURN_IF_ERROR(ctx_.policy.Authorize(caller, "principals:write", user.namespace_id));
+  }
+  if (user.kind != domain::PrincipalKind::kUser) return NoPasswordForServiceAccounts();
+  if (user.superuser && !caller.superuser) {
+    return PermissionDenied("only a superuser can set a superuser's password");
+  }
+  return CheckActsAs(caller, user);
+}
+
+Status PrincipalService::SetPassword(const Caller& caller, const std::string& id,
+                                     const std::string& password) {
+  constexpr std::string_view kAction = "principals.set_password";
+  LK_RETURN_IF_ERROR(CheckPassword("password", password));
+  // Authorized before hashing, so that a refused caller cannot make the management thread
+  // spend Argon2id's time and memory; checked again in the transaction that writes.
+  domain::AuditEvent probe;
+  Status allowed = ctx_.store.Read(
+      [&](store::Transaction& tx) { return CheckPasswordChange(tx, caller, id, probe); });
+  if (!allowed.ok()) {
+    if (IsAuditedDenial(allowed)) {
+      audit_.Denied(caller, kAction, probe.target, probe.namespace_id, allowed);
+    }
+    return allowed;
+  }
+  LK_ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(password));
+  // The user's other sessions end: whoever knew the old password is signed out. The caller's
+  // own session, when it is the user's, stays.
+  const std::string keep = caller.session && id == caller.principal_id ? caller.session->id : "";
+  return audit_.Write(caller, kAction, [&](store::Transaction& tx, auto& event) -> Status {
+    LK_RETURN_IF_ERROR(CheckPasswordChange(tx, caller, id, event));
+    LK_RETURN_IF_ERROR(tx.SetPasswordHash(id, hash, ctx_.clock.NowMillis()));
+    return tx.DeleteSessionsOf(id, keep).status();
+  });
 }
 
 }  // namespace latchkey::service

@@ -1,8 +1,9 @@
 #pragma once
 // PrincipalService: users and service accounts (DESIGN §2). Creating a user also creates its
 // `default-key` in the same transaction (DESIGN §6.1). Disabling a principal makes every key it
-// owns verify as DISABLED, and deleting it deletes its keys, both published to the KeyIndex
-// before the call returns.
+// owns verify as DISABLED and ends its console sessions, and deleting it deletes its keys (and
+// sessions), all published to the KeyIndex before the call returns. Users may have a console
+// password (docs/console.md), stored as an Argon2id hash (crypto/password.h).
 // Thread-safety: calls are made from the single management thread.
 
 #include <optional>
@@ -22,6 +23,7 @@ struct CreatePrincipalInput {
   std::optional<std::string> namespace_id;  // default: the root organization
   std::optional<std::string> email;
   bool default_key = true;  // users only
+  std::optional<std::string> password;  // users only; service/validation.h CheckPassword
 };
 
 struct UpdatePrincipalInput {
@@ -49,6 +51,15 @@ class PrincipalService {
   Result<domain::Principal> Update(const Caller& caller, const std::string& id,
                                    const UpdatePrincipalInput& input);
   Status Delete(const Caller& caller, const std::string& id);
+  // Sets (or replaces) user `id`'s console password and ends the user's other sessions (all but
+  // the caller's own, when the caller is that user signed in). Allowed to the user itself, and to
+  // a caller with principals:write in the user's home namespace; only a superuser sets a
+  // superuser's password. Since the password lets the caller act as the user, the caller's
+  // credential must also hold every permission the user holds, in every namespace (a session or
+  // a `*` personal token of the user itself does), else kPrivilegeEscalation. kInvalidArgument
+  // (field "password") for a bad password or a service account. Audited as
+  // principals.set_password, never with the password.
+  Status SetPassword(const Caller& caller, const std::string& id, const std::string& password);
 
  private:
   // The principal `id` for a change in `tx`: readable (else kNotFound), the caller holds
@@ -56,6 +67,11 @@ class PrincipalService {
   // the event's target and namespace first.
   Result<domain::Principal> LoadForChange(store::Transaction& tx, const Caller& caller,
                                           const std::string& id, domain::AuditEvent& event);
+  // The checks of SetPassword, in `tx`; fills the event's target and namespace first.
+  Status CheckPasswordChange(store::Transaction& tx, const Caller& caller, const std::string& id,
+                             domain::AuditEvent& event) const;
+  // kPrivilegeEscalation unless `caller` holds every permission `user` holds.
+  Status CheckActsAs(const Caller& caller, const domain::Principal& user) const;
 
   const ServiceContext& ctx_;
   AuditLog audit_;

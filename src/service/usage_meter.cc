@@ -91,6 +91,22 @@ struct UsageMeter::RateWindow {
     return decision;
   }
 
+  // What Check would find at `now`, changing nothing: `remaining` is before any call.
+  RateDecision Peek(UnixMillis now, std::int64_t limit) const {
+    now = std::max(now, last_ms);
+    const std::int64_t first = std::max(oldest, FloorDiv(now - window_ms + 1, slot_ms));
+    std::int64_t counted = 0;
+    std::int64_t reset_ms = 0;
+    for (std::int64_t slot = first; slot <= newest; ++slot) {
+      const std::uint32_t count = counts[Place(slot)];
+      if (count != 0 && counted == 0) reset_ms = (slot + 1) * slot_ms + window_ms - 1 - now;
+      counted += count;
+    }
+    const std::int64_t effective = std::clamp<std::int64_t>(limit, 0, kMaxRateLimit);
+    const std::int64_t remaining = std::max<std::int64_t>(0, effective - counted);
+    return {.allowed = remaining > 0, .limit = limit, .remaining = remaining, .reset_ms = reset_ms};
+  }
+
   // Zeroes the slots before `first`, the oldest slot that overlaps the window.
   void DropSlotsBefore(std::int64_t first) {
     if (first > newest) {
@@ -128,6 +144,26 @@ struct UsageMeter::RateWindow {
 };
 
 struct UsageMeter::Entry {
+  // The balance Spend would start from at `now`: `entry`'s (when it holds a quota) or the
+  // stored one, refilled when a refill is due.
+  static std::int64_t QuotaBalance(const Entry* entry, const domain::Quota& stored,
+                                   UnixMillis now) {
+    const Refill refill = RefillOf(stored.refill_interval);
+    std::int64_t remaining = stored.remaining;
+    UnixMillis next_refill_at = kNeverMillis;
+    if (entry != nullptr && entry->has_quota) {
+      remaining = entry->remaining;
+      if (refill == entry->refill) {
+        next_refill_at = entry->next_refill_at;
+      } else if (entry->refilled_at != kNoTime) {
+        next_refill_at = NextRefillAt(refill, entry->refilled_at);
+      }
+    } else if (stored.refilled_at) {
+      next_refill_at = NextRefillAt(refill, *stored.refilled_at);
+    }
+    return now >= next_refill_at ? stored.refill_amount : remaining;
+  }
+
   // Quota, when has_quota.
   bool has_quota = false;
   Refill refill = Refill::kNone;
@@ -236,6 +272,28 @@ void UsageMeter::RecordUse(const index::KeyIdChars& id, UnixMillis now, std::str
   entry.last_used_at = now;
   if (!same_ip) entry.last_used_ip.assign(ip);
   shard.MarkDirty(id, entry, kLastUseDirty);
+}
+
+UsageSnapshot UsageMeter::Peek(const index::KeyIdChars& id,
+                               const std::optional<domain::RateLimit>& limit,
+                               const std::optional<domain::Quota>& stored) const {
+  Shard& shard = ShardOf(id);
+  std::lock_guard lock(shard.mu);
+  const UnixMillis now = clock_.NowMillis();
+  auto it = shard.entries.find(id);
+  const Entry* entry = it == shard.entries.end() ? nullptr : &it->second;
+  UsageSnapshot snapshot;
+  if (limit) {
+    const std::int64_t window_ms = std::clamp<std::int64_t>(limit->window_ms, 1, kMaxWindowMs);
+    snapshot.rate = entry != nullptr && entry->rate && entry->rate->window_ms == window_ms
+                        ? entry->rate->Peek(now, limit->limit)
+                        : RateWindow(window_ms).Peek(now, limit->limit);
+  }
+  if (stored) snapshot.quota_remaining = Entry::QuotaBalance(entry, *stored, now);
+  if (entry != nullptr && entry->last_used_at != kNoTime) {
+    snapshot.last_used_at = entry->last_used_at;
+  }
+  return snapshot;
 }
 
 void UsageMeter::Reset(const index::KeyIdChars& id) {

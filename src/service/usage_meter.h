@@ -91,6 +91,17 @@ struct QuotaDecision {
   std::int64_t remaining = 0;  // the balance after this spend (unchanged when refused)
 };
 
+// A key's usage state as its next verification would find it (UsageMeter::Peek).
+struct UsageSnapshot {
+  // With a rate limit: `remaining` calls are allowed now (allowed = remaining > 0), and reset_ms
+  // is as in CheckRate's answer.
+  std::optional<RateDecision> rate;
+  // With a quota: the balance, after a refill that is due.
+  std::optional<std::int64_t> quota_remaining;
+  // The last use recorded on this node since it started, if any.
+  std::optional<domain::UnixMillis> last_used_at;
+};
+
 class UsageMeter {
  public:
   static constexpr std::size_t kShards = 256;
@@ -114,6 +125,12 @@ class UsageMeter {
   // one recorded is ignored. Allocates nothing when the key has an entry and the ip is unchanged
   // (but for the amortized growth of a shard's list of changed keys).
   void RecordUse(const index::KeyIdChars& id, domain::UnixMillis now, std::string_view ip);
+
+  // What CheckRate(id, *limit) and Spend(id, *stored, ...) would start from now, and the last
+  // use, without counting, spending or refilling anything (the console's view of a key). Fields
+  // for a std::nullopt `limit` or `stored` stay std::nullopt.
+  UsageSnapshot Peek(const index::KeyIdChars& id, const std::optional<domain::RateLimit>& limit,
+                     const std::optional<domain::Quota>& stored) const;
 
   // Forgets the rate window and quota balance of key `id` (and its entry, unless a last use is
   // waiting to be flushed): for a deleted key, or a changed rate limit or quota. The next Spend

@@ -617,5 +617,57 @@ TEST(UsageMeterConcurrency, FlushingWhileThreadsSpendLosesNothing) {
   }
 }
 
+// --- Peek ---
+
+TEST_F(UsageMeterTest, PeekShowsTheRateWindowWithoutCountingACall) {
+  const domain::RateLimit limit{.limit = 3, .window_ms = 1500};  // slots of 100 ms
+  UsageSnapshot fresh = meter_.Peek(Id('a'), limit, std::nullopt);
+  ASSERT_TRUE(fresh.rate);
+  EXPECT_EQ(fresh.rate->remaining, 3);
+  EXPECT_EQ(fresh.rate->reset_ms, 0);
+  EXPECT_FALSE(fresh.quota_remaining);
+  EXPECT_FALSE(fresh.last_used_at);
+  meter_.CheckRate(Id('a'), limit);
+  meter_.CheckRate(Id('a'), limit);
+  clock_.Advance(40);
+  for (int i = 0; i < 3; ++i) {
+    UsageSnapshot seen = meter_.Peek(Id('a'), limit, std::nullopt);
+    EXPECT_TRUE(seen.rate->allowed);
+    EXPECT_EQ(seen.rate->limit, 3);
+    EXPECT_EQ(seen.rate->remaining, 1);
+    EXPECT_EQ(seen.rate->reset_ms, 1599 - 40);  // as CheckRate would say
+  }
+  EXPECT_EQ(meter_.CheckRate(Id('a'), limit).remaining, 0);  // the peeks took nothing
+  EXPECT_FALSE(meter_.Peek(Id('a'), limit, std::nullopt).rate->allowed);
+  clock_.Advance(1599 - 40);  // the calls have left the window
+  EXPECT_EQ(meter_.Peek(Id('a'), limit, std::nullopt).rate->remaining, 3);
+  // Another window length starts afresh, as CheckRate would.
+  const domain::RateLimit longer{.limit = 3, .window_ms = 60'000};
+  EXPECT_EQ(meter_.Peek(Id('a'), longer, std::nullopt).rate->remaining, 3);
+}
+
+TEST_F(UsageMeterTest, PeekShowsTheBalanceADueRefillWouldSetWithoutRefilling) {
+  clock_.Set(Utc(2024, 1, 5, 10));
+  const domain::Quota stored = QuotaOf(10, "daily", 50, Utc(2024, 1, 5, 1));
+  EXPECT_EQ(meter_.Peek(Id('a'), std::nullopt, stored).quota_remaining, 10);  // not seen yet
+  meter_.Spend(Id('a'), stored, 3);
+  (void)meter_.TakeDirty();
+  EXPECT_EQ(meter_.Peek(Id('a'), std::nullopt, stored).quota_remaining, 7);
+  clock_.Set(Utc(2024, 1, 6, 0, 0, 1));
+  EXPECT_EQ(meter_.Peek(Id('a'), std::nullopt, stored).quota_remaining, 50);
+  EXPECT_TRUE(meter_.TakeDirty().empty());  // nothing refilled by looking
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 1).remaining, 49);
+  // A stored quota refilled long ago shows the refill before its first spend here.
+  EXPECT_EQ(
+      meter_.Peek(Id('b'), std::nullopt, QuotaOf(0, "daily", 5, Utc(2024, 1, 1))).quota_remaining,
+      5);
+}
+
+TEST_F(UsageMeterTest, PeekShowsTheLastUse) {
+  meter_.RecordUse(Id('a'), kStart + 5, "192.0.2.1");
+  EXPECT_EQ(meter_.Peek(Id('a'), std::nullopt, std::nullopt).last_used_at, kStart + 5);
+  EXPECT_FALSE(meter_.Peek(Id('b'), std::nullopt, std::nullopt).last_used_at);
+}
+
 }  // namespace
 }  // namespace latchkey::service

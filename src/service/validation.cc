@@ -47,6 +47,18 @@ Status CheckEmail(std::string_view field, std::string_view email) {
   return Status::Ok();
 }
 
+Status CheckPassword(std::string_view field, std::string_view password) {
+  // Code points: every byte but UTF-8 continuation bytes starts one.
+  std::size_t length = std::count_if(password.begin(), password.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+  if (length < kMinPasswordLength || length > kMaxPasswordLength) {
+    return Bad(field, "must be " + std::to_string(kMinPasswordLength) + " to " +
+                          std::to_string(kMaxPasswordLength) + " characters");
+  }
+  return Status::Ok();
+}
+
 Status CheckDomains(std::string_view field, const std::vector<std::string>& domains) {
   if (domains.size() > 100) return Bad(field, "has more than 100 entries");
   for (const auto& domain : domains) {

@@ -103,24 +103,29 @@ bool EffectivelyGrants(const index::KeyEntry& key, const KeyBounds& bounds,
 // `grant`: browser calls allowed, and the host among the referrer patterns when there are any.
 bool BrowserOriginAllowed(const index::KeyGrant& grant, std::string_view origin);
 
+class UsageHistory;
+
 class Verifier {
  public:
-  // Without a `usage` meter, rate limits and quotas are not enforced (tools, tests).
+  // Without a `usage` meter, rate limits and quotas are not enforced (tools, tests). With a
+  // `history`, every verification of a key that was found is counted there by its code.
   Verifier(const index::KeyIndex& index, const crypto::SecretHasher& hasher,
-           const domain::Clock& clock, UsageMeter* usage = nullptr)
-      : index_(index), hasher_(hasher), clock_(clock), usage_(usage) {}
+           const domain::Clock& clock, UsageMeter* usage = nullptr, UsageHistory* history = nullptr)
+      : index_(index), hasher_(hasher), clock_(clock), usage_(usage), history_(history) {}
 
   VerifyResult Verify(const VerifyRequest& request) const;
   const index::KeyIndex& index() const { return index_; }
 
  private:
-  VerifyCode Meter(const index::KeyEntry& key, std::string_view id_chars,
-                   const VerifyRequest& request, VerifyResult& result) const;
+  VerifyCode Meter(const index::KeyEntry& key, const index::KeyIdChars& id,
+                   const VerifyRequest& request, domain::UnixMillis now,
+                   VerifyResult& result) const;
 
   const index::KeyIndex& index_;
   const crypto::SecretHasher& hasher_;
   const domain::Clock& clock_;
   UsageMeter* usage_;
+  UsageHistory* history_;
 };
 
 }  // namespace latchkey::service

@@ -24,6 +24,7 @@
 #include "crypto/key_format.h"
 #include "domain/clock.h"
 #include "index/key_index.h"
+#include "service/usage_history.h"
 #include "service/verifier.h"
 
 namespace latchkey::service {
@@ -53,6 +54,9 @@ struct World {
   std::vector<std::string> unknown;       // well-formed, id not loaded
   std::vector<std::string> bad_checksum;  // loaded keys with the last checksum digit changed
   std::unique_ptr<Verifier> verifier;
+  // The same with the per-key outcome counts that `serve` keeps (BM_VerifyValidWithHistory).
+  std::unique_ptr<UsageHistory> history;
+  std::unique_ptr<Verifier> counting_verifier;
 };
 
 std::unique_ptr<crypto::SecretHasher> MakeHasher() {
@@ -131,14 +135,18 @@ World& TheWorld() {
     LoadKeys(*w);
     MakeRejectedSecrets(*w);
     w->verifier = std::make_unique<Verifier>(w->index, *w->hasher, w->clock);
+    w->history = std::make_unique<UsageHistory>(w->clock);
+    w->counting_verifier = std::make_unique<Verifier>(w->index, *w->hasher, w->clock,
+                                                      /*usage=*/nullptr, w->history.get());
     return w;
   }();
   return *world;
 }
 
 // Presents the first state.range(0) secrets of `secrets` in turn; every result must be `want`.
-void RunVerify(benchmark::State& state, const std::vector<std::string>& secrets, VerifyCode want) {
-  const Verifier& verifier = *TheWorld().verifier;
+void RunVerify(benchmark::State& state, const std::vector<std::string>& secrets, VerifyCode want,
+               const Verifier* with = nullptr) {
+  const Verifier& verifier = with != nullptr ? *with : *TheWorld().verifier;
   const std::size_t n =
       std::min<std::size_t>(static_cast<std::size_t>(state.range(0)), secrets.size());
   std::size_t i = 0;
@@ -169,6 +177,17 @@ BENCHMARK(BM_VerifyValid)->ArgName("cycled")->Arg(1)->Arg(4096)->Arg(kMaxSampled
 // threads share one core). Every VALID verification reads the same owner's PrincipalRef, so this
 // shows what the shared shard pointers and reference counts cost when cores contend for them.
 BENCHMARK(BM_VerifyValid)->ArgName("cycled")->Arg(4096)->Threads(2);
+
+// The same, counted in a UsageHistory as `serve` does (what the console's usage chart costs).
+void BM_VerifyValidWithHistory(benchmark::State& state) {
+  RunVerify(state, TheWorld().valid, VerifyCode::kValid, TheWorld().counting_verifier.get());
+}
+BENCHMARK(BM_VerifyValidWithHistory)
+    ->ArgName("cycled")
+    ->Arg(1)
+    ->Arg(4096)
+    ->Arg(kMaxSampled / kDecoyEvery);
+BENCHMARK(BM_VerifyValidWithHistory)->ArgName("cycled")->Arg(4096)->Threads(2);
 
 // Well-formed, checksum right, id unknown: parse + lookup, no HMAC.
 void BM_VerifyNotFound(benchmark::State& state) {

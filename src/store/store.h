@@ -1,6 +1,6 @@
 #pragma once
-// Store: durable storage of namespaces, principals, API keys, groups and the audit log
-// (DESIGN §7). One interface,
+// Store: durable storage of namespaces, principals, API keys, groups, console passwords and
+// sessions, and the audit log (DESIGN §7). One interface,
 // several backends (sqlite/ now, postgres/ later); store/store_contract_test.h is the test
 // suite every backend must pass.
 //
@@ -53,6 +53,7 @@ struct PrincipalFilter {
   std::optional<std::vector<std::string>> namespace_ids;  // home namespace among these
   std::optional<domain::PrincipalKind> kind;
   std::optional<domain::PrincipalStatus> status;
+  std::optional<std::string> email;  // exactly this address (sign-in by email)
 };
 
 // `namespace_ids` (in every filter that has it) restricts a listing to rows in those
@@ -154,6 +155,30 @@ class Transaction {
   virtual Result<std::optional<domain::AuditEvent>> LastAuditEvent() = 0;
   virtual Result<Page<domain::AuditEvent>> ListAuditEvents(const AuditFilter& filter,
                                                            const PageRequest& page) = 0;
+
+  // Console passwords (docs/console.md), stored as the Argon2id string the caller computed
+  // (never a password in clear). SetPasswordHash sets or replaces a principal's password
+  // (kNotFound when no principal has the id); Principal::has_password reads true from then on.
+  // GetPasswordHash: kNotFound when the principal has none (or does not exist). A principal's
+  // password goes with it when it is deleted.
+  virtual Status SetPasswordHash(const std::string& principal_id, const std::string& hash,
+                                 domain::UnixMillis updated_at) = 0;
+  virtual Result<std::string> GetPasswordHash(const std::string& principal_id) = 0;
+
+  // Console sessions. Unique: id; digest. InsertSession: principal_id must name a principal, else
+  // kConflict. A principal's sessions go with it when it is deleted. Sessions are found by the
+  // digest of the cookie's secret (an HMAC under the pepper: a caller cannot aim a lookup at a
+  // digest it chose).
+  virtual Status InsertSession(const domain::Session& session) = 0;
+  // The session with this digest, expired or not; kNotFound when there is none.
+  virtual Result<domain::Session> GetSessionByDigest(const domain::Digest& digest) = 0;
+  virtual Status DeleteSession(const std::string& id) = 0;  // kNotFound
+  // Deletes every session whose expires_at <= `now`; returns how many it deleted.
+  virtual Result<std::int64_t> DeleteExpiredSessions(domain::UnixMillis now) = 0;
+  // Deletes every session of `principal_id` except the one with id `except_id` (empty: keeps
+  // none); returns how many it deleted.
+  virtual Result<std::int64_t> DeleteSessionsOf(const std::string& principal_id,
+                                                const std::string& except_id) = 0;
 
   // Small settings such as "initialized_at". GetSetting: kNotFound when absent.
   virtual Status PutSetting(const std::string& name, const std::string& value) = 0;

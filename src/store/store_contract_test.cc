@@ -1190,6 +1190,232 @@ TEST_P(StoreContractTest, AuditActionPrefixAndTimeBoundsByExample) {
             (std::vector<std::int64_t>{2, 3}));
 }
 
+// --- Passwords and sessions ---
+
+// What libsodium's crypto_pwhash_str writes; the store keeps it as an opaque string.
+constexpr char kHashA[] =
+    "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
+constexpr char kHashB[] =
+    "$argon2id$v=19$m=65536,t=2,p=1$b3RoZXJzYWx0b3RoZXJzYQ$b3RoZXJoYXNob3RoZXJoYXNob3RoZXJoYXNo";
+
+Status SetPassword(Store& store, const std::string& principal_id, const std::string& hash) {
+  return store.Write([&](Transaction& tx) { return tx.SetPasswordHash(principal_id, hash, 5000); });
+}
+
+Result<std::string> GetPasswordHash(Store& store, const std::string& principal_id) {
+  return ReadValue<std::string>(store,
+                                [&](Transaction& tx) { return tx.GetPasswordHash(principal_id); });
+}
+
+domain::Session MakeSession(const std::string& id, const std::string& principal_id,
+                            domain::UnixMillis expires_at, std::uint8_t digest_byte) {
+  domain::Session session;
+  session.id = id;
+  session.principal_id = principal_id;
+  session.digest.fill(digest_byte);
+  session.digest[0] = 0x00;  // every byte value must survive, as for key digests
+  session.digest[31] = 0xff;
+  session.created_at = 1000;
+  session.expires_at = expires_at;
+  return session;
+}
+
+Status Insert(Store& store, const domain::Session& session) {
+  return store.Write([&](Transaction& tx) { return tx.InsertSession(session); });
+}
+
+Result<domain::Session> GetSession(Store& store, const domain::Digest& digest) {
+  return ReadValue<domain::Session>(store,
+                                    [&](Transaction& tx) { return tx.GetSessionByDigest(digest); });
+}
+
+Result<std::int64_t> WriteCount(Store& store,
+                                const std::function<Result<std::int64_t>(Transaction&)>& fn) {
+  std::int64_t count = -1;
+  LK_RETURN_IF_ERROR(store.Write([&](Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(count, fn(tx));
+    return Status::Ok();
+  }));
+  return count;
+}
+
+TEST_P(StoreContractTest, PasswordHashRoundTripsAndShowsAsHasPassword) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  EXPECT_FALSE(GetPrincipal(store(), "pr_a")->has_password);
+  EXPECT_THAT(GetPasswordHash(store(), "pr_a").status(), HasCode(ErrorCode::kNotFound));
+
+  ASSERT_THAT(SetPassword(store(), "pr_a", kHashA), IsOk());
+  EXPECT_EQ(GetPasswordHash(store(), "pr_a").value(), kHashA);
+  EXPECT_TRUE(GetPrincipal(store(), "pr_a")->has_password);
+  EXPECT_FALSE(GetPrincipal(store(), "pr_b")->has_password);
+  EXPECT_TRUE(ReadValue<Principal>(store(), [](Transaction& tx) {
+                return tx.GetPrincipalByName("alice");
+              })->has_password);
+  auto listed = ReadValue<Page<Principal>>(
+      store(), [](Transaction& tx) { return tx.ListPrincipals({}, {.cursor = "", .limit = 10}); });
+  ASSERT_THAT(listed.status(), IsOk());
+  for (const Principal& p : listed->items) EXPECT_EQ(p.has_password, p.id == "pr_a") << p.id;
+  std::set<std::string> with_password;
+  ASSERT_THAT(store().ForEachPrincipal([&](const Principal& p) {
+    if (p.has_password) with_password.insert(p.id);
+    return Status::Ok();
+  }),
+              IsOk());
+  EXPECT_EQ(with_password, std::set<std::string>{"pr_a"});
+
+  ASSERT_THAT(SetPassword(store(), "pr_a", kHashB), IsOk());  // replaces
+  EXPECT_EQ(GetPasswordHash(store(), "pr_a").value(), kHashB);
+}
+
+TEST_P(StoreContractTest, PasswordOfAMissingPrincipalIsNotFound) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  EXPECT_THAT(SetPassword(store(), "pr_missing", kHashA), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetPasswordHash(store(), "pr_missing").status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, InsertAndUpdatePrincipalIgnoreHasPassword) {
+  ASSERT_THAT(Insert(store(), MakeNamespace("ns_a", "org")), IsOk());
+  Principal claims = MakePrincipal("pr_a", "alice", "ns_a");
+  claims.has_password = true;
+  ASSERT_THAT(Insert(store(), claims), IsOk());
+  EXPECT_FALSE(GetPrincipal(store(), "pr_a")->has_password);
+
+  ASSERT_THAT(SetPassword(store(), "pr_a", kHashA), IsOk());
+  Principal renamed = MakePrincipal("pr_a", "alice-2", "ns_a");  // has_password false
+  ASSERT_THAT(store().Write([&](Transaction& tx) { return tx.UpdatePrincipal(renamed); }), IsOk());
+  EXPECT_TRUE(GetPrincipal(store(), "pr_a")->has_password);
+  EXPECT_EQ(GetPasswordHash(store(), "pr_a").value(), kHashA);
+}
+
+TEST_P(StoreContractTest, PrincipalsFilterByEmail) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  Principal carol = MakePrincipal("pr_c", "carol", "ns_a", 1001);
+  carol.email = "team@example.com";
+  Principal dave = MakePrincipal("pr_d", "dave", "ns_b", 1002);
+  dave.email = "team@example.com";
+  Principal erin = MakePrincipal("pr_e", "erin", "ns_a", 1003);
+  erin.email = "Team@example.com";  // a different address to the store: compared exactly
+  for (const Principal& p : {carol, dave, erin}) ASSERT_THAT(Insert(store(), p), IsOk());
+  PrincipalFilter filter;
+  filter.email = "team@example.com";
+  auto listed = ReadValue<Page<Principal>>(store(), [&](Transaction& tx) {
+    return tx.ListPrincipals(filter, {.cursor = "", .limit = 10});
+  });
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_EQ(IdsOf(listed->items), (std::vector<std::string>{"pr_c", "pr_d"}));
+  filter.email = "nobody@example.com";
+  listed = ReadValue<Page<Principal>>(store(), [&](Transaction& tx) {
+    return tx.ListPrincipals(filter, {.cursor = "", .limit = 10});
+  });
+  ASSERT_THAT(listed.status(), IsOk());
+  EXPECT_TRUE(listed->items.empty());
+}
+
+TEST_P(StoreContractTest, SessionRoundTripsByDigest) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  domain::Session session = MakeSession("ses_1", "pr_a", 1'900'000'000'000, 0x5a);
+  ASSERT_THAT(Insert(store(), session), IsOk());
+  EXPECT_EQ(GetSession(store(), session.digest).value(), session);
+  domain::Digest other = session.digest;
+  other[7] ^= 1;
+  EXPECT_THAT(GetSession(store(), other).status(), HasCode(ErrorCode::kNotFound));
+  // Expired sessions are still found: the caller decides (and deletes them).
+  domain::Session expired = MakeSession("ses_2", "pr_b", 1, 0x33);
+  ASSERT_THAT(Insert(store(), expired), IsOk());
+  EXPECT_EQ(GetSession(store(), expired.digest).value(), expired);
+}
+
+TEST_P(StoreContractTest, SessionIdAndDigestAreUniqueAndNeedAPrincipal) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(Insert(store(), MakeSession("ses_1", "pr_a", 5000, 0x01)), IsOk());
+  Status same_id = Insert(store(), MakeSession("ses_1", "pr_b", 5000, 0x02));
+  EXPECT_THAT(same_id, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(same_id, MessageHas("ses_1"));
+  EXPECT_THAT(Insert(store(), MakeSession("ses_2", "pr_b", 5000, 0x01)),
+              HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(Insert(store(), MakeSession("ses_3", "pr_missing", 5000, 0x03)),
+              HasCode(ErrorCode::kConflict));
+  domain::Digest digest;
+  digest.fill(0x03);
+  digest[0] = 0x00;
+  digest[31] = 0xff;
+  EXPECT_THAT(GetSession(store(), digest).status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, DeleteSession) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  domain::Session session = MakeSession("ses_1", "pr_a", 5000, 0x01);
+  ASSERT_THAT(Insert(store(), session), IsOk());
+  auto delete_session = [&](const std::string& id) {
+    return store().Write([&](Transaction& tx) { return tx.DeleteSession(id); });
+  };
+  ASSERT_THAT(delete_session("ses_1"), IsOk());
+  EXPECT_THAT(GetSession(store(), session.digest).status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(delete_session("ses_1"), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, DeleteExpiredSessionsDeletesThoseAtOrBeforeNow) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::vector<domain::Session> sessions = {
+      MakeSession("ses_1", "pr_a", 4999, 0x01), MakeSession("ses_2", "pr_b", 5000, 0x02),
+      MakeSession("ses_3", "pr_a", 5001, 0x03), MakeSession("ses_4", "pr_b", 9000, 0x04)};
+  for (const auto& session : sessions) ASSERT_THAT(Insert(store(), session), IsOk());
+  auto deleted =
+      WriteCount(store(), [](Transaction& tx) { return tx.DeleteExpiredSessions(5000); });
+  ASSERT_THAT(deleted.status(), IsOk());
+  EXPECT_EQ(*deleted, 2);
+  for (const auto& session : sessions) {
+    EXPECT_EQ(GetSession(store(), session.digest).ok(), session.expires_at > 5000) << session.id;
+  }
+  deleted = WriteCount(store(), [](Transaction& tx) { return tx.DeleteExpiredSessions(5000); });
+  EXPECT_EQ(deleted.value(), 0);
+}
+
+TEST_P(StoreContractTest, DeleteSessionsOfAPrincipalExceptOne) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  std::vector<domain::Session> sessions = {
+      MakeSession("ses_1", "pr_a", 5000, 0x01), MakeSession("ses_2", "pr_a", 5000, 0x02),
+      MakeSession("ses_3", "pr_a", 5000, 0x03), MakeSession("ses_4", "pr_b", 5000, 0x04)};
+  for (const auto& session : sessions) ASSERT_THAT(Insert(store(), session), IsOk());
+  auto deleted =
+      WriteCount(store(), [](Transaction& tx) { return tx.DeleteSessionsOf("pr_a", "ses_2"); });
+  EXPECT_EQ(deleted.value(), 2);
+  EXPECT_THAT(GetSession(store(), sessions[0].digest).status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetSession(store(), sessions[1].digest).status(), IsOk());
+  EXPECT_THAT(GetSession(store(), sessions[2].digest).status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetSession(store(), sessions[3].digest).status(), IsOk());
+  deleted = WriteCount(store(), [](Transaction& tx) { return tx.DeleteSessionsOf("pr_a", ""); });
+  EXPECT_EQ(deleted.value(), 1);
+  EXPECT_THAT(GetSession(store(), sessions[3].digest).status(), IsOk());
+}
+
+TEST_P(StoreContractTest, DeletePrincipalDeletesItsPasswordAndSessions) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(SetPassword(store(), "pr_a", kHashA), IsOk());
+  domain::Session session = MakeSession("ses_1", "pr_a", 5000, 0x01);
+  ASSERT_THAT(Insert(store(), session), IsOk());
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeletePrincipal("pr_a"); }), IsOk());
+  EXPECT_THAT(GetSession(store(), session.digest).status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetPasswordHash(store(), "pr_a").status(), HasCode(ErrorCode::kNotFound));
+  // A new principal with the old id starts with neither.
+  ASSERT_THAT(Insert(store(), MakePrincipal("pr_a", "alice", "ns_a")), IsOk());
+  EXPECT_FALSE(GetPrincipal(store(), "pr_a")->has_password);
+  EXPECT_THAT(GetSession(store(), session.digest).status(), HasCode(ErrorCode::kNotFound));
+}
+
+TEST_P(StoreContractTest, PasswordAndSessionWritesRollBackWithTheirWrite) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  domain::Session session = MakeSession("ses_1", "pr_a", 5000, 0x01);
+  Status status = store().Write([&](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.SetPasswordHash("pr_a", kHashA, 5000));
+    LK_RETURN_IF_ERROR(tx.InsertSession(session));
+    return Conflict("the change failed later");
+  });
+  EXPECT_THAT(status, HasCode(ErrorCode::kConflict));
+  EXPECT_THAT(GetPasswordHash(store(), "pr_a").status(), HasCode(ErrorCode::kNotFound));
+  EXPECT_THAT(GetSession(store(), session.digest).status(), HasCode(ErrorCode::kNotFound));
+}
+
 // --- Settings ---
 
 TEST_P(StoreContractTest, Settings) {
@@ -1281,6 +1507,12 @@ TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
     EXPECT_THAT(tx.AppendAuditEvent(MakeEvent(1)), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.RecordUsage({{.id = "key_1", .last_used_at = 5}}),
                 HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.SetPasswordHash("pr_a", kHashA, 5), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.InsertSession(MakeSession("ses_x", "pr_a", 5000, 0x01)),
+                HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.DeleteSession("ses_x"), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.DeleteExpiredSessions(5000).status(), HasCode(ErrorCode::kInternal));
+    EXPECT_THAT(tx.DeleteSessionsOf("pr_a", "").status(), HasCode(ErrorCode::kInternal));
     return Status::Ok();
   });
   EXPECT_THAT(status, IsOk());
@@ -1293,6 +1525,7 @@ TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
   EXPECT_EQ(GetGroup(store(), "grp_1")->name, "ops");
   EXPECT_THAT(GetGroup(store(), "grp_x").status(), HasCode(ErrorCode::kNotFound));
   EXPECT_EQ(LastAuditEvent(store()).value(), std::nullopt);
+  EXPECT_FALSE(GetPrincipal(store(), "pr_a")->has_password);
 }
 
 TEST_P(StoreContractTest, ReadReturnsFnStatus) {

@@ -40,6 +40,8 @@ using StoreFactory = std::function<std::unique_ptr<Store>()>;
 struct StoreBackend {
   std::string name;  // [A-Za-z0-9_]+, e.g. "Sqlite"
   StoreFactory make_store;
+  // When not empty, every test is skipped with this message (e.g. no PostgreSQL to test against).
+  std::string skip_reason = {};
 
   friend void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << backend.name; }
 };
@@ -58,6 +60,7 @@ inline std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>
 class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override {
+    if (!GetParam().skip_reason.empty()) GTEST_SKIP() << GetParam().skip_reason;
     store_ = GetParam().make_store();
     ASSERT_NE(store_, nullptr);
   }

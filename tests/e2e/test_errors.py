@@ -184,7 +184,7 @@ class Errors(harness.SharedServerTestCase, unittest.TestCase):
 
     def test_unknown_path_is_404(self):
         s = self.server
-        for method, path in [("GET", "/"), ("GET", "/nope"), ("GET", "/v1/nope"),
+        for method, path in [("GET", "/assets/nope.js"), ("GET", "/nope"), ("GET", "/v1/nope"),
                              ("GET", "/v1/keys/a/b/c"), ("POST", "/v3/users/u/keys"),
                              ("GET", "/v1"), ("DELETE", "/v1/keys/x/revoke/now"),
                              ("GET", "/healthz/extra")]:

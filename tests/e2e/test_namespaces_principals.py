@@ -8,7 +8,7 @@ from harness import unique_name
 
 NAMESPACE_FIELDS = {"id", "name", "kind", "parent_id", "settings", "created_at", "updated_at"}
 PRINCIPAL_FIELDS = {"id", "name", "kind", "email", "status", "namespace", "superuser",
-                    "created_at", "updated_at"}
+                    "has_password", "created_at", "updated_at"}
 TIME_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
 
 
@@ -225,6 +225,17 @@ class Principals(harness.SharedServerTestCase, unittest.TestCase):
         self.assertNotIn("secret", got)
         listed = s.admin("GET", f"/v1/keys?owner={user['id']}").json["items"]
         self.assertEqual([k["id"] for k in listed], [key["id"]])
+
+    def test_default_key_follows_the_home_namespaces_defaults(self):
+        s = self.server
+        ns = s.create_namespace(settings={"default_key_prefix": "acme",
+                                          "default_resources": ["algo://acme/*"]})
+        user = s.create_principal(kind="user", namespace=ns["id"])
+        key = user["default_key"]
+        self.assertTrue(key["secret"].startswith("acme_"), key["secret"][:8])
+        got = s.admin("GET", f"/v1/keys/{key['id']}").json
+        self.assertEqual(got["prefix"], "acme")
+        self.assertEqual(got["resources"], ["algo://acme/*"])
 
     def test_default_key_false(self):
         s = self.server

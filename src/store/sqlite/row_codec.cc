@@ -180,7 +180,7 @@ void BindPrincipal(Statement& stmt, const domain::Principal& p) {
 }
 
 Result<domain::Principal> ReadPrincipal(const Statement& stmt) {
-  RowReader r(stmt, kPrincipalTable);
+  RowReader r(stmt, kPrincipalReadTable);
   domain::Principal p;
   p.id = r.Text();
   p.name = r.Text();
@@ -191,7 +191,28 @@ Result<domain::Principal> ReadPrincipal(const Statement& stmt) {
   p.superuser = r.Int64() != 0;
   p.created_at = r.Int64();
   p.updated_at = r.Int64();
+  p.has_password = r.Int64() != 0;
   return p;
+}
+
+void BindSession(Statement& stmt, const domain::Session& session) {
+  RowBinder b(stmt);
+  b.Text(session.id);
+  b.Blob(session.digest);
+  b.Text(session.principal_id);
+  b.Int64(session.created_at);
+  b.Int64(session.expires_at);
+}
+
+Result<domain::Session> ReadSession(const Statement& stmt) {
+  RowReader r(stmt, kSessionTable);
+  domain::Session session;
+  session.id = r.Text();
+  LK_ASSIGN_OR_RETURN(session.digest, r.Digest());
+  session.principal_id = r.Text();
+  session.created_at = r.Int64();
+  session.expires_at = r.Int64();
+  return session;
 }
 
 void BindKey(Statement& stmt, const domain::ApiKey& key) {

@@ -1,8 +1,8 @@
 #pragma once
-// Row codec: how Namespace, Principal, ApiKey, Group and AuditEvent values map to the columns of
-// their tables (migrations/). Each table's column list below fixes one order that the SQL
-// builders, the Bind* functions (parameters ?1..?n) and the Read* functions (columns 0..n-1) all
-// share; the first column is always the id (the audit log's: seq).
+// Row codec: how Namespace, Principal, ApiKey, Group, Session and AuditEvent values map to the
+// columns of their tables (migrations/). Each table's column list below fixes one order that the
+// SQL builders, the Bind* functions (parameters ?1..?n) and the Read* functions (columns 0..n-1)
+// all share; the first column is always the id (the audit log's: seq).
 // Groups are written to `groups` (their members, to group_members, by the caller) and read from
 // the view `groups_with_members`, whose columns are those of `groups` and then `members`.
 //
@@ -30,6 +30,12 @@ inline constexpr std::string_view kNamespaceColumns[] = {
 inline constexpr std::string_view kPrincipalColumns[] = {"id",        "name",       "kind",
                                                          "email",     "status",     "namespace_id",
                                                          "superuser", "created_at", "updated_at"};
+// What principal reads select: the view `principals_with_password` (migrations/V003), whose
+// columns are those of `principals` and then `has_password`. The password hash itself is read
+// and written only by the transaction's password methods.
+inline constexpr std::string_view kPrincipalReadColumns[] = {
+    "id",           "name",      "kind",       "email",      "status",
+    "namespace_id", "superuser", "created_at", "updated_at", "has_password"};
 inline constexpr std::string_view kKeyColumns[] = {
     "id",           "name",       "description", "type",         "owner_id",
     "namespace_id", "scopes",     "resources",   "data_access",  "origins",
@@ -42,15 +48,19 @@ inline constexpr std::string_view kGroupColumns[] = {
 inline constexpr std::string_view kGroupReadColumns[] = {
     "id",           "namespace_id", "name",       "description",
     "capabilities", "created_at",   "updated_at", "members"};
+inline constexpr std::string_view kSessionColumns[] = {"id", "digest", "principal_id", "created_at",
+                                                       "expires_at"};
 inline constexpr std::string_view kAuditColumns[] = {
     "seq",     "time",       "actor_principal", "actor_key", "action",    "target", "namespace_id",
     "outcome", "request_id", "source_ip",       "details",   "prev_hash", "hash"};
 
 inline constexpr TableSpec kNamespaceTable{"namespaces", kNamespaceColumns};
 inline constexpr TableSpec kPrincipalTable{"principals", kPrincipalColumns};
+inline constexpr TableSpec kPrincipalReadTable{"principals_with_password", kPrincipalReadColumns};
 inline constexpr TableSpec kKeyTable{"api_keys", kKeyColumns};
 inline constexpr TableSpec kGroupTable{"groups", kGroupColumns};
 inline constexpr TableSpec kGroupReadTable{"groups_with_members", kGroupReadColumns};
+inline constexpr TableSpec kSessionTable{"sessions", kSessionColumns};
 inline constexpr TableSpec kAuditTable{"audit_events", kAuditColumns};
 
 // "SELECT <columns> FROM <table>"
@@ -64,9 +74,14 @@ std::string UpdateByIdSql(const TableSpec& spec, std::span<const std::string_vie
 void BindNamespace(Statement& stmt, const domain::Namespace& ns);
 Result<domain::Namespace> ReadNamespace(const Statement& stmt);
 
-// A principal's empty namespace_id is stored as NULL and read back as empty.
+// A principal's empty namespace_id is stored as NULL and read back as empty. BindPrincipal binds
+// the columns of `principals` (has_password is not one); ReadPrincipal reads a row of
+// `principals_with_password`.
 void BindPrincipal(Statement& stmt, const domain::Principal& principal);
 Result<domain::Principal> ReadPrincipal(const Statement& stmt);
+
+void BindSession(Statement& stmt, const domain::Session& session);
+Result<domain::Session> ReadSession(const Statement& stmt);
 
 void BindKey(Statement& stmt, const domain::ApiKey& key);
 Result<domain::ApiKey> ReadKey(const Statement& stmt);

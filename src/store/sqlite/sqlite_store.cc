@@ -85,7 +85,7 @@ Status SqliteStore::Read(const std::function<Status(Transaction&)>& fn) {
 
 Status SqliteStore::ForEachPrincipal(const std::function<Status(const domain::Principal&)>& fn) {
   return ReadSnapshot([&](Connection& conn) -> Status {
-    static const std::string kSql = SelectSql(kPrincipalTable);
+    static const std::string kSql = SelectSql(kPrincipalReadTable);
     LK_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(kSql));
     return ReadRows(stmt, ReadPrincipal, [&](domain::Principal&& p) { return fn(p); });
   });

@@ -279,12 +279,12 @@ Status SqliteTransaction::DeletePrincipal(const std::string& id) {
 }
 
 Result<domain::Principal> SqliteTransaction::GetPrincipal(const std::string& id) {
-  static const std::string kSql = ByIdSql(kPrincipalTable);
+  static const std::string kSql = ByIdSql(kPrincipalReadTable);
   return GetOne(conn_, kSql, id, ReadPrincipal, "principal " + Quoted(id) + " not found");
 }
 
 Result<domain::Principal> SqliteTransaction::GetPrincipalByName(const std::string& name) {
-  static const std::string kSql = SelectSql(kPrincipalTable) + " WHERE name = ?1";
+  static const std::string kSql = SelectSql(kPrincipalReadTable) + " WHERE name = ?1";
   return GetOne(conn_, kSql, name, ReadPrincipal, "principal named " + Quoted(name) + " not found");
 }
 
@@ -304,7 +304,8 @@ Result<Page<domain::Principal>> SqliteTransaction::ListPrincipals(const Principa
   if (filter.status) {
     where.Equals("status", std::string(domain::PrincipalStatusName(*filter.status)));
   }
-  return ListPage(conn_, kPrincipalTable, std::move(where), page, ReadPrincipal);
+  if (filter.email) where.Equals("email", *filter.email);
+  return ListPage(conn_, kPrincipalReadTable, std::move(where), page, ReadPrincipal);
 }
 
 // --- API keys ---
@@ -528,6 +529,101 @@ Result<Page<domain::AuditEvent>> SqliteTransaction::ListAuditEvents(const AuditF
   }
   static const std::string kSelect = SelectSql(kAuditTable);
   return FetchPage(conn_, kSelect, where, "seq", page.limit, ReadAuditEvent, &SeqCursor);
+}
+
+// --- Passwords ---
+
+Status SqliteTransaction::SetPasswordHash(const std::string& principal_id, const std::string& hash,
+                                          domain::UnixMillis updated_at) {
+  LK_RETURN_IF_ERROR(RequireWritable("SetPasswordHash"));
+  // A missing principal selects no row: nothing is written, and changes() says so. (The WHERE
+  // clause also tells SQLite's parser that ON CONFLICT belongs to the INSERT, not a join.)
+  LK_ASSIGN_OR_RETURN(
+      Statement stmt,
+      conn_.Prepare("INSERT INTO principal_passwords (principal_id, hash, updated_at) "
+                    "SELECT id, ?2, ?3 FROM principals WHERE id = ?1 "
+                    "ON CONFLICT (principal_id) DO UPDATE SET "
+                    "hash = excluded.hash, updated_at = excluded.updated_at"));
+  stmt.BindText(1, principal_id);
+  stmt.BindText(2, hash);
+  stmt.BindInt64(3, updated_at);
+  LK_RETURN_IF_ERROR(stmt.Run([](Constraint) { return std::string("password conflict"); }));
+  if (stmt.changes() == 0) return NotFound("principal " + Quoted(principal_id) + " not found");
+  return Status::Ok();
+}
+
+Result<std::string> SqliteTransaction::GetPasswordHash(const std::string& principal_id) {
+  LK_ASSIGN_OR_RETURN(Statement stmt, conn_.Prepare("SELECT hash FROM principal_passwords "
+                                                    "WHERE principal_id = ?1"));
+  stmt.BindText(1, principal_id);
+  LK_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return NotFound("principal " + Quoted(principal_id) + " has no password");
+  return stmt.Text(0);
+}
+
+// --- Sessions ---
+
+namespace {
+
+ConflictMessage SessionConflict(const domain::Session& session) {
+  return [&session](Constraint c) -> std::string {
+    switch (c) {
+      case Constraint::kPrimaryKey:
+        return "a session with id " + Quoted(session.id) + " already exists";
+      case Constraint::kUnique:
+        return "a session with this digest already exists";
+      case Constraint::kForeignKey:
+        return "the session's principal " + Quoted(session.principal_id) + " does not exist";
+    }
+    return "session conflict";
+  };
+}
+
+// Runs a DELETE of sessions and returns how many rows it removed.
+Result<std::int64_t> DeleteSessionsWhere(Connection& conn, const std::string& sql,
+                                         const std::function<void(Statement&)>& bind) {
+  LK_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql));
+  bind(stmt);
+  LK_RETURN_IF_ERROR(stmt.Run([](Constraint) { return std::string("session conflict"); }));
+  return stmt.changes();
+}
+
+}  // namespace
+
+Status SqliteTransaction::InsertSession(const domain::Session& session) {
+  LK_RETURN_IF_ERROR(RequireWritable("InsertSession"));
+  static const std::string kSql = InsertSql(kSessionTable);
+  return WriteRow(conn_, kSql, session, BindSession, SessionConflict(session));
+}
+
+Result<domain::Session> SqliteTransaction::GetSessionByDigest(const domain::Digest& digest) {
+  static const std::string kSql = SelectSql(kSessionTable) + " WHERE digest = ?1";
+  LK_ASSIGN_OR_RETURN(Statement stmt, conn_.Prepare(kSql));
+  stmt.BindBlob(1, digest);
+  LK_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return NotFound("no such session");
+  return ReadSession(stmt);
+}
+
+Status SqliteTransaction::DeleteSession(const std::string& id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteSession"));
+  return DeleteById("sessions", "session", id, "session " + Quoted(id) + " is still referenced");
+}
+
+Result<std::int64_t> SqliteTransaction::DeleteExpiredSessions(domain::UnixMillis now) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteExpiredSessions"));
+  return DeleteSessionsWhere(conn_, "DELETE FROM sessions WHERE expires_at <= ?1",
+                             [&](Statement& stmt) { stmt.BindInt64(1, now); });
+}
+
+Result<std::int64_t> SqliteTransaction::DeleteSessionsOf(const std::string& principal_id,
+                                                         const std::string& except_id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteSessionsOf"));
+  return DeleteSessionsWhere(conn_, "DELETE FROM sessions WHERE principal_id = ?1 AND id <> ?2",
+                             [&](Statement& stmt) {
+                               stmt.BindText(1, principal_id);
+                               stmt.BindText(2, except_id);
+                             });
 }
 
 // --- Settings ---

@@ -61,6 +61,17 @@ class SqliteTransaction final : public Transaction {
   Result<Page<domain::AuditEvent>> ListAuditEvents(const AuditFilter& filter,
                                                    const PageRequest& page) override;
 
+  Status SetPasswordHash(const std::string& principal_id, const std::string& hash,
+                         domain::UnixMillis updated_at) override;
+  Result<std::string> GetPasswordHash(const std::string& principal_id) override;
+
+  Status InsertSession(const domain::Session& session) override;
+  Result<domain::Session> GetSessionByDigest(const domain::Digest& digest) override;
+  Status DeleteSession(const std::string& id) override;
+  Result<std::int64_t> DeleteExpiredSessions(domain::UnixMillis now) override;
+  Result<std::int64_t> DeleteSessionsOf(const std::string& principal_id,
+                                        const std::string& except_id) override;
+
   Status PutSetting(const std::string& name, const std::string& value) override;
   Result<std::string> GetSetting(const std::string& name) override;
 

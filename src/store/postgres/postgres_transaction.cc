@@ -1,0 +1,718 @@
+#include "store/postgres/postgres_transaction.h"
+
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "store/json_columns.h"
+#include "store/page_cursor.h"
+#include "store/postgres/row_codec.h"
+
+namespace latchkey::store::postgres {
+namespace {
+
+enum class Constraint { kPrimaryKey, kUnique, kForeignKey };
+using ConflictMessage = std::function<std::string(Constraint)>;
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// The kind of a constraint, from its name (migrations/V001__init.sql: <table>_pkey,
+// <table>_<what>_key, <table>_<what>_fkey).
+Constraint ConstraintKind(std::string_view name) {
+  if (name.ends_with("_pkey")) return Constraint::kPrimaryKey;
+  if (name.ends_with("_fkey")) return Constraint::kForeignKey;
+  return Constraint::kUnique;
+}
+
+// Turns a kConflict from the connection into one phrased by `conflict`; other errors pass.
+Status PhraseConflict(const Status& status, const Connection& conn,
+                      const ConflictMessage& conflict) {
+  if (status.code() != ErrorCode::kConflict) return status;
+  return Conflict(conflict(ConstraintKind(conn.last_constraint())));
+}
+
+// One element of an array literal: double-quoted, with '"' and '\\' escaped.
+std::string ArrayElement(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A text[] literal ({"a","b"}) of `values`, bound as one parameter so that the SQL text, and
+// with it the prepared statement, does not depend on the list's length.
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const std::string& v : values) {
+    if (out.size() > 1) out += ',';
+    out += ArrayElement(v);
+  }
+  return out + "}";
+}
+
+// The conditions of a WHERE clause, ANDed, and the values they bind in order. Conditions are
+// written with '?' placeholders, numbered $1, $2, ... in the SQL.
+class Where {
+ public:
+  using Value = std::variant<std::string, std::int64_t>;
+
+  void Add(std::string condition, std::initializer_list<Value> values = {}) {
+    conditions_.push_back(std::move(condition));
+    values_.insert(values_.end(), values.begin(), values.end());
+  }
+  void Equals(std::string_view column, std::string value) {
+    Add(std::string(column) + " = ?", {std::move(value)});
+  }
+  void IsNull(std::string_view column) { Add(std::string(column) + " IS NULL"); }
+  // `column` is one of `values`; an empty list matches no row.
+  void In(std::string_view column, const std::vector<std::string>& values) {
+    Add(InListSql(column), {TextArray(values)});
+  }
+  void After(const PageCursor& cursor) {
+    Add("(created_at, id) > (?::bigint, ?::text)", {cursor.created_at, cursor.id});
+  }
+  static std::string InListSql(std::string_view column) {
+    return std::string(column) + " = ANY (?::text[])";
+  }
+
+  // " WHERE ..." with the placeholders numbered from $1.
+  std::string Sql() const {
+    std::string sql;
+    int next = 1;
+    for (const std::string& condition : conditions_) {
+      sql += sql.empty() ? " WHERE " : " AND ";
+      for (char c : condition) {
+        if (c == '?') {
+          sql += "$" + std::to_string(next++);
+        } else {
+          sql += c;
+        }
+      }
+    }
+    return sql;
+  }
+  Params Bind() const {
+    Params params;
+    for (const auto& value : values_) {
+      if (const auto* s = std::get_if<std::string>(&value)) {
+        params.Text(*s);
+      } else {
+        params.Int64(std::get<std::int64_t>(value));
+      }
+    }
+    return params;
+  }
+  int size() const { return static_cast<int>(values_.size()); }
+
+ private:
+  std::vector<std::string> conditions_;
+  std::vector<Value> values_;
+};
+
+// Returns the one row `sql` selects for `arg`, or kNotFound with `not_found`.
+template <typename T>
+Result<T> GetOne(Connection& conn, const std::string& sql, Params params,
+                 Result<T> (*read)(const Rows&, int), const std::string& not_found) {
+  LK_ASSIGN_OR_RETURN(Rows rows, conn.Execute(sql, params, "reading"));
+  if (rows.empty()) return NotFound(not_found);
+  return read(rows, 0);
+}
+
+// Up to `limit` rows of `select` + `where` in `order_by` order, and the cursor after the last one
+// (made by `cursor_of`) when more follow; fetches one row more than asked to learn that.
+template <typename T>
+Result<Page<T>> FetchPage(Connection& conn, const std::string& select, const Where& where,
+                          std::string_view order_by, int limit, Result<T> (*read)(const Rows&, int),
+                          std::string (*cursor_of)(const T&)) {
+  if (limit < 1) return InvalidArgument("limit must be at least 1");
+  const std::string sql = select + where.Sql() + " ORDER BY " + std::string(order_by) + " LIMIT $" +
+                          std::to_string(where.size() + 1);
+  Params params = where.Bind();
+  params.Int64(static_cast<std::int64_t>(limit) + 1);
+  LK_ASSIGN_OR_RETURN(Rows rows, conn.Execute(sql, params, "listing"));
+  Page<T> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    LK_ASSIGN_OR_RETURN(T item, read(rows, i));
+    out.items.push_back(std::move(item));
+  }
+  if (out.items.size() > static_cast<std::size_t>(limit)) {
+    out.items.pop_back();
+    out.next_cursor = cursor_of(out.items.back());
+  }
+  return out;
+}
+
+template <typename T>
+std::string CreatedAtCursor(const T& item) {
+  return EncodePageCursor({item.created_at, item.id});
+}
+
+// One page in (created_at, id) order.
+template <typename T>
+Result<Page<T>> ListPage(Connection& conn, const TableSpec& spec, Where where,
+                         const PageRequest& page, Result<T> (*read)(const Rows&, int)) {
+  if (!page.cursor.empty()) {
+    LK_ASSIGN_OR_RETURN(PageCursor cursor, DecodePageCursor(page.cursor));
+    where.After(cursor);
+  }
+  return FetchPage(conn, SelectSql(spec), where, "created_at, id", page.limit, read,
+                   &CreatedAtCursor<T>);
+}
+
+// Runs `sql` (an INSERT or UPDATE) with `params`. For an UPDATE, `not_found` is returned when no
+// row has the id.
+Status WriteRow(Connection& conn, const std::string& sql, const Params& params,
+                const ConflictMessage& conflict,
+                const std::optional<std::string>& not_found = std::nullopt) {
+  Result<Rows> rows = conn.Execute(sql, params, "writing");
+  if (!rows.ok()) return PhraseConflict(rows.status(), conn, conflict);
+  if (not_found && rows->affected() == 0) return NotFound(*not_found);
+  return Status::Ok();
+}
+
+ConflictMessage NamespaceConflict(const domain::Namespace& ns) {
+  return [&ns](Constraint c) -> std::string {
+    switch (c) {
+      case Constraint::kPrimaryKey:
+        return "a namespace with id " + Quoted(ns.id) + " already exists";
+      case Constraint::kUnique:
+        return "a namespace named " + Quoted(ns.name) + " already exists " +
+               (ns.parent_id ? "under parent " + Quoted(*ns.parent_id) : "at the top level");
+      case Constraint::kForeignKey:
+        return "parent namespace " + Quoted(ns.parent_id.value_or("")) + " does not exist";
+    }
+    return "namespace conflict";
+  };
+}
+
+ConflictMessage PrincipalConflict(const domain::Principal& p) {
+  return [&p](Constraint c) -> std::string {
+    switch (c) {
+      case Constraint::kPrimaryKey:
+        return "a principal with id " + Quoted(p.id) + " already exists";
+      case Constraint::kUnique:
+        return "a principal named " + Quoted(p.name) + " already exists";
+      case Constraint::kForeignKey:
+        return "namespace " + Quoted(p.namespace_id) + " does not exist";
+    }
+    return "principal conflict";
+  };
+}
+
+ConflictMessage KeyConflict(const domain::ApiKey& key) {
+  return [&key](Constraint c) -> std::string {
+    switch (c) {
+      case Constraint::kPrimaryKey:
+        return "a key with id " + Quoted(key.id) + " already exists";
+      case Constraint::kUnique:
+        return "a key named " + Quoted(key.name) + " already exists for this owner";
+      case Constraint::kForeignKey:
+        return "the key's owner " + Quoted(key.owner_id) +
+               (key.namespace_id ? " or namespace " + Quoted(*key.namespace_id) : "") +
+               " does not exist";
+    }
+    return "key conflict";
+  };
+}
+
+ConflictMessage GroupConflict(const domain::Group& group) {
+  return [&group](Constraint c) -> std::string {
+    switch (c) {
+      case Constraint::kPrimaryKey:
+        return "a group with id " + Quoted(group.id) + " already exists";
+      case Constraint::kUnique:
+        return "a group named " + Quoted(group.name) + " already exists in this namespace";
+      case Constraint::kForeignKey:
+        return "namespace " + Quoted(group.namespace_id) + " does not exist";
+    }
+    return "group conflict";
+  };
+}
+
+ConflictMessage AuditEventConflict(const domain::AuditEvent& event) {
+  return [&event](Constraint c) -> std::string {
+    if (c == Constraint::kPrimaryKey) {
+      return "audit event " + std::to_string(event.seq) + " already exists";
+    }
+    return "audit event conflict";
+  };
+}
+
+std::string ByIdSql(const TableSpec& spec) { return SelectSql(spec) + " WHERE id = $1"; }
+
+}  // namespace
+
+Status PostgresTransaction::RequireWritable(std::string_view method) const {
+  if (access_ == Access::kReadWrite) return Status::Ok();
+  return Internal(std::string(method) + " called in a read-only transaction");
+}
+
+Status PostgresTransaction::DeleteById(std::string_view table, std::string_view what,
+                                       const std::string& id, const std::string& still_referenced) {
+  Result<Rows> rows = conn_.Execute("DELETE FROM " + std::string(table) + " WHERE id = $1",
+                                    Params().Text(id), "deleting");
+  if (!rows.ok()) {
+    return PhraseConflict(rows.status(), conn_, [&](Constraint) { return still_referenced; });
+  }
+  if (rows->affected() == 0) return NotFound(std::string(what) + " " + Quoted(id) + " not found");
+  return Status::Ok();
+}
+
+// --- Namespaces ---
+
+Status PostgresTransaction::InsertNamespace(const domain::Namespace& ns) {
+  LK_RETURN_IF_ERROR(RequireWritable("InsertNamespace"));
+  static const std::string kSql = InsertSql(kNamespaceTable);
+  return WriteRow(conn_, kSql, BindNamespace(ns), NamespaceConflict(ns));
+}
+
+Status PostgresTransaction::UpdateNamespace(const domain::Namespace& ns) {
+  LK_RETURN_IF_ERROR(RequireWritable("UpdateNamespace"));
+  static const std::string kSql = UpdateByIdSql(kNamespaceTable);
+  return WriteRow(conn_, kSql, BindNamespace(ns), NamespaceConflict(ns),
+                  "namespace " + Quoted(ns.id) + " not found");
+}
+
+Status PostgresTransaction::DeleteNamespace(const std::string& id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteNamespace"));
+  return DeleteById("namespaces", "namespace", id,
+                    "namespace " + Quoted(id) +
+                        " still has principals, keys, groups or child namespaces; delete them "
+                        "first");
+}
+
+Result<domain::Namespace> PostgresTransaction::GetNamespace(const std::string& id) {
+  static const std::string kSql = ByIdSql(kNamespaceTable);
+  return GetOne(conn_, kSql, Params().Text(id), ReadNamespace,
+                "namespace " + Quoted(id) + " not found");
+}
+
+Result<Page<domain::Namespace>> PostgresTransaction::ListNamespaces(const NamespaceFilter& filter,
+                                                                    const PageRequest& page) {
+  Where where;
+  if (filter.parent_id) where.Equals("parent_id", *filter.parent_id);
+  if (filter.kind) where.Equals("kind", std::string(domain::NamespaceKindName(*filter.kind)));
+  if (filter.ids) where.In("id", *filter.ids);
+  return ListPage(conn_, kNamespaceTable, std::move(where), page, ReadNamespace);
+}
+
+// --- Principals ---
+
+Status PostgresTransaction::InsertPrincipal(const domain::Principal& p) {
+  LK_RETURN_IF_ERROR(RequireWritable("InsertPrincipal"));
+  static const std::string kSql = InsertSql(kPrincipalTable);
+  return WriteRow(conn_, kSql, BindPrincipal(p), PrincipalConflict(p));
+}
+
+Status PostgresTransaction::UpdatePrincipal(const domain::Principal& p) {
+  LK_RETURN_IF_ERROR(RequireWritable("UpdatePrincipal"));
+  static const std::string kSql = UpdateByIdSql(kPrincipalTable);
+  return WriteRow(conn_, kSql, BindPrincipal(p), PrincipalConflict(p),
+                  "principal " + Quoted(p.id) + " not found");
+}
+
+Status PostgresTransaction::DeletePrincipal(const std::string& id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeletePrincipal"));
+  return DeleteById("principals", "principal", id,
+                    "principal " + Quoted(id) + " still owns keys; delete them first");
+}
+
+Result<domain::Principal> PostgresTransaction::GetPrincipal(const std::string& id) {
+  static const std::string kSql = ByIdSql(kPrincipalReadTable);
+  return GetOne(conn_, kSql, Params().Text(id), ReadPrincipal,
+                "principal " + Quoted(id) + " not found");
+}
+
+Result<domain::Principal> PostgresTransaction::GetPrincipalByName(const std::string& name) {
+  static const std::string kSql = SelectSql(kPrincipalReadTable) + " WHERE name = $1";
+  return GetOne(conn_, kSql, Params().Text(name), ReadPrincipal,
+                "principal named " + Quoted(name) + " not found");
+}
+
+Result<Page<domain::Principal>> PostgresTransaction::ListPrincipals(const PrincipalFilter& filter,
+                                                                    const PageRequest& page) {
+  Where where;
+  if (filter.namespace_id) {
+    // An empty home namespace is stored as NULL (row_codec.h).
+    if (filter.namespace_id->empty()) {
+      where.IsNull("namespace_id");
+    } else {
+      where.Equals("namespace_id", *filter.namespace_id);
+    }
+  }
+  if (filter.namespace_ids) where.In("namespace_id", *filter.namespace_ids);
+  if (filter.kind) where.Equals("kind", std::string(domain::PrincipalKindName(*filter.kind)));
+  if (filter.status) {
+    where.Equals("status", std::string(domain::PrincipalStatusName(*filter.status)));
+  }
+  if (filter.email) where.Equals("email", *filter.email);
+  return ListPage(conn_, kPrincipalReadTable, std::move(where), page, ReadPrincipal);
+}
+
+// --- API keys ---
+
+namespace {
+
+Where KeyWhere(const KeyFilter& filter) {
+  Where where;
+  if (filter.namespace_id) where.Equals("namespace_id", *filter.namespace_id);
+  if (filter.namespace_ids) where.In("namespace_id", *filter.namespace_ids);
+  if (filter.owner_id) where.Equals("owner_id", *filter.owner_id);
+  if (filter.status) where.Equals("status", std::string(domain::KeyStatusName(*filter.status)));
+  if (filter.type) where.Equals("type", std::string(domain::KeyTypeName(*filter.type)));
+  return where;
+}
+
+// One entry per key with the last value given for each field: applying the entries in order
+// comes to the same, and one UPDATE must not touch a row twice.
+std::vector<KeyUsage> MergeUsage(const std::vector<KeyUsage>& usage) {
+  std::map<std::string, KeyUsage> by_id;
+  for (const KeyUsage& u : usage) {
+    KeyUsage& merged = by_id[u.id];
+    merged.id = u.id;
+    if (u.quota_remaining) merged.quota_remaining = u.quota_remaining;
+    if (u.quota_refilled_at) merged.quota_refilled_at = u.quota_refilled_at;
+    if (u.last_used_at) merged.last_used_at = u.last_used_at;
+    if (u.last_used_ip) merged.last_used_ip = u.last_used_ip;
+  }
+  std::vector<KeyUsage> out;
+  out.reserve(by_id.size());
+  for (auto& [id, u] : by_id) out.push_back(std::move(u));
+  return out;
+}
+
+// A bigint[] literal; std::nullopt entries are NULL.
+std::string Int64Array(const std::vector<KeyUsage>& usage,
+                       std::optional<std::int64_t> KeyUsage::*field) {
+  std::string out = "{";
+  for (const KeyUsage& u : usage) {
+    if (out.size() > 1) out += ',';
+    out += (u.*field) ? std::to_string(*(u.*field)) : "NULL";
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+Status PostgresTransaction::InsertKey(const domain::ApiKey& key) {
+  LK_RETURN_IF_ERROR(RequireWritable("InsertKey"));
+  static const std::string kSql = InsertSql(kKeyTable);
+  return WriteRow(conn_, kSql, BindKey(key), KeyConflict(key));
+}
+
+Status PostgresTransaction::UpdateKey(const domain::ApiKey& key) {
+  LK_RETURN_IF_ERROR(RequireWritable("UpdateKey"));
+  static const std::string kSql = UpdateByIdSql(kKeyTable);
+  return WriteRow(conn_, kSql, BindKey(key), KeyConflict(key),
+                  "key " + Quoted(key.id) + " not found");
+}
+
+Status PostgresTransaction::DeleteKey(const std::string& id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteKey"));
+  return DeleteById("api_keys", "key", id, "key " + Quoted(id) + " is still referenced");
+}
+
+Result<domain::ApiKey> PostgresTransaction::GetKey(const std::string& id) {
+  static const std::string kSql = ByIdSql(kKeyTable);
+  return GetOne(conn_, kSql, Params().Text(id), ReadKey, "key " + Quoted(id) + " not found");
+}
+
+Result<Page<domain::ApiKey>> PostgresTransaction::ListKeys(const KeyFilter& filter,
+                                                           const PageRequest& page) {
+  return ListPage(conn_, kKeyTable, KeyWhere(filter), page, ReadKey);
+}
+
+Result<std::int64_t> PostgresTransaction::CountKeys(const KeyFilter& filter) {
+  Where where = KeyWhere(filter);
+  LK_ASSIGN_OR_RETURN(Rows rows, conn_.Execute("SELECT count(*) FROM api_keys" + where.Sql(),
+                                               where.Bind(), "counting keys"));
+  if (rows.empty()) return Internal("postgres: count(*) returned no row");
+  return rows.Int64(0, 0);
+}
+
+// The whole batch is one UPDATE over arrays bound as five parameters: one round trip for
+// thousands of keys. Quota fields are merged into the quota object (`||` with the given members
+// only), leaving its other members (the refill configuration a PATCH may have changed) as they
+// are; a key without a quota keeps none.
+Status PostgresTransaction::RecordUsage(const std::vector<KeyUsage>& usage) {
+  LK_RETURN_IF_ERROR(RequireWritable("RecordUsage"));
+  const std::vector<KeyUsage> merged = MergeUsage(usage);
+  if (merged.empty()) return Status::Ok();
+  static const std::string kSql =
+      "UPDATE api_keys AS k SET "
+      "quota = CASE WHEN k.quota IS NULL OR (u.remaining IS NULL AND u.refilled_at IS NULL) "
+      "THEN k.quota ELSE k.quota || jsonb_strip_nulls(jsonb_build_object("
+      "'remaining', u.remaining, 'refilled_at', u.refilled_at)) END, "
+      "last_used_at = coalesce(u.last_used_at, k.last_used_at), "
+      "last_used_ip = coalesce(u.last_used_ip, k.last_used_ip) "
+      "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) "
+      "AS u (id, remaining, refilled_at, last_used_at, last_used_ip) "
+      "WHERE k.id = u.id";
+  std::vector<std::string> ids;
+  std::string ips = "{";  // a text[] literal with NULLs (unquoted) for the unset ones
+  for (const KeyUsage& u : merged) {
+    ids.push_back(u.id);
+    if (ips.size() > 1) ips += ',';
+    ips += u.last_used_ip ? ArrayElement(*u.last_used_ip) : "NULL";
+  }
+  ips += "}";
+  Params params;
+  params.Text(TextArray(ids))
+      .Text(Int64Array(merged, &KeyUsage::quota_remaining))
+      .Text(Int64Array(merged, &KeyUsage::quota_refilled_at))
+      .Text(Int64Array(merged, &KeyUsage::last_used_at))
+      .Text(ips);
+  return conn_.Execute(kSql, params, "recording key usage").status();
+}
+
+// --- Groups ---
+
+namespace {
+
+// OK when every one of `members` names a principal, else kConflict naming the first that does not.
+// Checked before anything is written, so that a failed InsertGroup or UpdateGroup changes nothing.
+Status CheckMembersExist(Connection& conn, const std::vector<std::string>& members) {
+  if (members.empty()) return Status::Ok();
+  LK_ASSIGN_OR_RETURN(Rows rows,
+                      conn.Execute("SELECT m FROM unnest($1::text[]) AS m WHERE NOT EXISTS "
+                                   "(SELECT 1 FROM principals AS p WHERE p.id = m) LIMIT 1",
+                                   Params().Text(TextArray(members)), "checking group members"));
+  if (!rows.empty()) return Conflict("member " + Quoted(rows.Text(0, 0)) + " is not a principal");
+  return Status::Ok();
+}
+
+// Makes `members` (a set: duplicates collapse) the members of group `group_id`.
+Status ReplaceMembers(Connection& conn, const std::string& group_id,
+                      const std::vector<std::string>& members) {
+  LK_RETURN_IF_ERROR(conn.Execute("DELETE FROM group_members WHERE group_id = $1",
+                                  Params().Text(group_id), "replacing group members")
+                         .status());
+  if (members.empty()) return Status::Ok();
+  Result<Rows> inserted = conn.Execute(
+      "INSERT INTO group_members (group_id, principal_id) "
+      "SELECT $1, m FROM unnest($2::text[]) AS m ON CONFLICT DO NOTHING",
+      Params().Text(group_id).Text(TextArray(members)), "replacing group members");
+  if (!inserted.ok()) {
+    return PhraseConflict(inserted.status(), conn,
+                          [](Constraint) { return std::string("a member is not a principal"); });
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PostgresTransaction::InsertGroup(const domain::Group& group) {
+  LK_RETURN_IF_ERROR(RequireWritable("InsertGroup"));
+  LK_RETURN_IF_ERROR(CheckMembersExist(conn_, group.members));
+  static const std::string kSql = InsertSql(kGroupTable);
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, BindGroup(group), GroupConflict(group)));
+  return ReplaceMembers(conn_, group.id, group.members);
+}
+
+Status PostgresTransaction::UpdateGroup(const domain::Group& group) {
+  LK_RETURN_IF_ERROR(RequireWritable("UpdateGroup"));
+  LK_RETURN_IF_ERROR(CheckMembersExist(conn_, group.members));
+  // Every field but id, namespace_id and created_at (store.h).
+  static const std::string kSql =
+      "UPDATE groups SET name = $2, description = $3, capabilities = $4, updated_at = $5 "
+      "WHERE id = $1";
+  Params params;
+  params.Text(group.id).Text(group.name).Text(group.description);
+  params.Text(EncodeStringList(group.capabilities)).Int64(group.updated_at);
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, params, GroupConflict(group),
+                              "group " + Quoted(group.id) + " not found"));
+  return ReplaceMembers(conn_, group.id, group.members);
+}
+
+Status PostgresTransaction::DeleteGroup(const std::string& id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteGroup"));
+  // The memberships go with it (ON DELETE CASCADE).
+  return DeleteById("groups", "group", id, "group " + Quoted(id) + " is still referenced");
+}
+
+Result<domain::Group> PostgresTransaction::GetGroup(const std::string& id) {
+  static const std::string kSql = ByIdSql(kGroupReadTable);
+  return GetOne(conn_, kSql, Params().Text(id), ReadGroup, "group " + Quoted(id) + " not found");
+}
+
+Result<Page<domain::Group>> PostgresTransaction::ListGroups(const GroupFilter& filter,
+                                                            const PageRequest& page) {
+  Where where;
+  if (filter.namespace_id) where.Equals("namespace_id", *filter.namespace_id);
+  if (filter.namespace_ids) where.In("namespace_id", *filter.namespace_ids);
+  if (filter.member_id) {
+    where.Add("id IN (SELECT group_id FROM group_members WHERE principal_id = ?)",
+              {*filter.member_id});
+  }
+  return ListPage(conn_, kGroupReadTable, std::move(where), page, ReadGroup);
+}
+
+// --- Audit log ---
+
+namespace {
+
+Where AuditWhere(const AuditFilter& filter) {
+  Where where;
+  if (filter.namespace_id) where.Equals("namespace_id", *filter.namespace_id);
+  if (filter.namespace_ids) {
+    if (filter.include_unscoped) {
+      // An event with no namespace has namespace_id '' (migrations/V001__init.sql).
+      where.Add("(" + Where::InListSql("namespace_id") + " OR namespace_id = '')",
+                {TextArray(*filter.namespace_ids)});
+    } else {
+      where.In("namespace_id", *filter.namespace_ids);
+    }
+  }
+  if (filter.actor) {
+    where.Add("(actor_principal = ? OR actor_key = ?)", {*filter.actor, *filter.actor});
+  }
+  if (filter.target) where.Equals("target", *filter.target);
+  if (filter.action && filter.action->ends_with('.')) {
+    // The column's collation is "C" (byte order): the actions that start with "keys." are
+    // exactly those in ["keys.", "keys/").
+    std::string upper = *filter.action;
+    upper.back() = '/';
+    where.Add("action >= ? AND action < ?", {*filter.action, std::move(upper)});
+  } else if (filter.action) {
+    where.Equals("action", *filter.action);
+  }
+  if (filter.since) where.Add("time >= ?::bigint", {*filter.since});
+  if (filter.until) where.Add("time < ?::bigint", {*filter.until});
+  return where;
+}
+
+std::string SeqCursor(const domain::AuditEvent& event) { return EncodeSeqCursor(event.seq); }
+
+}  // namespace
+
+Status PostgresTransaction::AppendAuditEvent(const domain::AuditEvent& event) {
+  LK_RETURN_IF_ERROR(RequireWritable("AppendAuditEvent"));
+  static const std::string kSql = InsertSql(kAuditTable);
+  return WriteRow(conn_, kSql, BindAuditEvent(event), AuditEventConflict(event));
+}
+
+Result<std::optional<domain::AuditEvent>> PostgresTransaction::LastAuditEvent() {
+  static const std::string kSql = SelectSql(kAuditTable) + " ORDER BY seq DESC LIMIT 1";
+  LK_ASSIGN_OR_RETURN(Rows rows, conn_.Execute(kSql, Params(), "reading the audit log"));
+  if (rows.empty()) return std::optional<domain::AuditEvent>();
+  LK_ASSIGN_OR_RETURN(domain::AuditEvent event, ReadAuditEvent(rows, 0));
+  return std::optional<domain::AuditEvent>(std::move(event));
+}
+
+Result<Page<domain::AuditEvent>> PostgresTransaction::ListAuditEvents(const AuditFilter& filter,
+                                                                      const PageRequest& page) {
+  Where where = AuditWhere(filter);
+  if (!page.cursor.empty()) {
+    LK_ASSIGN_OR_RETURN(std::int64_t after, DecodeSeqCursor(page.cursor));
+    where.Add("seq > ?::bigint", {after});
+  }
+  static const std::string kSelect = SelectSql(kAuditTable);
+  return FetchPage(conn_, kSelect, where, "seq", page.limit, ReadAuditEvent, &SeqCursor);
+}
+
+// --- Passwords ---
+
+Status PostgresTransaction::SetPasswordHash(const std::string& principal_id,
+                                            const std::string& hash,
+                                            domain::UnixMillis updated_at) {
+  LK_RETURN_IF_ERROR(RequireWritable("SetPasswordHash"));
+  // A missing principal selects no row: nothing is written, and the row count says so.
+  LK_ASSIGN_OR_RETURN(
+      Rows rows,
+      conn_.Execute("INSERT INTO principal_passwords (principal_id, hash, updated_at) "
+                    "SELECT id, $2, $3 FROM principals WHERE id = $1 "
+                    "ON CONFLICT (principal_id) DO UPDATE SET "
+                    "hash = excluded.hash, updated_at = excluded.updated_at",
+                    Params().Text(principal_id).Text(hash).Int64(updated_at), "setting password"));
+  if (rows.affected() == 0) return NotFound("principal " + Quoted(principal_id) + " not found");
+  return Status::Ok();
+}
+
+Result<std::string> PostgresTransaction::GetPasswordHash(const std::string& principal_id) {
+  LK_ASSIGN_OR_RETURN(Rows rows,
+                      conn_.Execute("SELECT hash FROM principal_passwords WHERE principal_id = $1",
+                                    Params().Text(principal_id), "reading password"));
+  if (rows.empty()) return NotFound("principal " + Quoted(principal_id) + " has no password");
+  return rows.Text(0, 0);
+}
+
+// --- Sessions ---
+
+namespace {
+
+ConflictMessage SessionConflict(const domain::Session& session) {
+  return [&session](Constraint c) -> std::string {
+    switch (c) {
+      case Constraint::kPrimaryKey:
+        return "a session with id " + Quoted(session.id) + " already exists";
+      case Constraint::kUnique:
+        return "a session with this digest already exists";
+      case Constraint::kForeignKey:
+        return "the session's principal " + Quoted(session.principal_id) + " does not exist";
+    }
+    return "session conflict";
+  };
+}
+
+Result<std::int64_t> DeleteSessionsWhere(Connection& conn, const std::string& sql,
+                                         const Params& params) {
+  LK_ASSIGN_OR_RETURN(Rows rows, conn.Execute(sql, params, "deleting sessions"));
+  return rows.affected();
+}
+
+}  // namespace
+
+Status PostgresTransaction::InsertSession(const domain::Session& session) {
+  LK_RETURN_IF_ERROR(RequireWritable("InsertSession"));
+  static const std::string kSql = InsertSql(kSessionTable);
+  return WriteRow(conn_, kSql, BindSession(session), SessionConflict(session));
+}
+
+Result<domain::Session> PostgresTransaction::GetSessionByDigest(const domain::Digest& digest) {
+  static const std::string kSql = SelectSql(kSessionTable) + " WHERE digest = $1";
+  return GetOne(conn_, kSql, Params().Bytes(digest), ReadSession, "no such session");
+}
+
+Status PostgresTransaction::DeleteSession(const std::string& id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteSession"));
+  return DeleteById("sessions", "session", id, "session " + Quoted(id) + " is still referenced");
+}
+
+Result<std::int64_t> PostgresTransaction::DeleteExpiredSessions(domain::UnixMillis now) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteExpiredSessions"));
+  return DeleteSessionsWhere(conn_, "DELETE FROM sessions WHERE expires_at <= $1",
+                             Params().Int64(now));
+}
+
+Result<std::int64_t> PostgresTransaction::DeleteSessionsOf(const std::string& principal_id,
+                                                           const std::string& except_id) {
+  LK_RETURN_IF_ERROR(RequireWritable("DeleteSessionsOf"));
+  return DeleteSessionsWhere(conn_, "DELETE FROM sessions WHERE principal_id = $1 AND id <> $2",
+                             Params().Text(principal_id).Text(except_id));
+}
+
+// --- Settings ---
+
+Status PostgresTransaction::PutSetting(const std::string& name, const std::string& value) {
+  LK_RETURN_IF_ERROR(RequireWritable("PutSetting"));
+  return conn_
+      .Execute(
+          "INSERT INTO settings (name, value) VALUES ($1, $2) "
+          "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+          Params().Text(name).Text(value), "writing a setting")
+      .status();
+}
+
+Result<std::string> PostgresTransaction::GetSetting(const std::string& name) {
+  LK_ASSIGN_OR_RETURN(Rows rows, conn_.Execute("SELECT value FROM settings WHERE name = $1",
+                                               Params().Text(name), "reading a setting"));
+  if (rows.empty()) return NotFound("setting " + Quoted(name) + " not found");
+  return rows.Text(0, 0);
+}
+
+}  // namespace latchkey::store::postgres
