@@ -256,10 +256,11 @@ class KeyTable {
 }  // namespace
 
 // A key's counts. The newest minute's counts of up to two codes are in the entry itself (in its
-// table slot, one cache line with the id), so that a Record within the same minute, the common case, touches nothing else;
-// everything else is in `older`: the hour records first, by hour; then the minute records, by
-// minute (a third code of the newest minute among them, last). Invariant after Advance(m): the
-// minute records are of minutes m-59..m and the hour records of hours m/60-23..m/60-1.
+// table slot, one cache line with the id), so that a Record within the same minute, the common
+// case, touches nothing else; everything else is in `older`: the hour records first, by hour;
+// then the minute records, by minute (a third code of the newest minute among them, last).
+// Invariant after Advance(m): the minute records are of minutes m-59..m and the hour records of
+// hours m/60-23..m/60-1.
 struct UsageHistory::Entry {
   void Add(std::uint8_t code, std::int32_t minute) {
     if (minute > newest_minute) Advance(minute);
