@@ -190,11 +190,8 @@ class KeyTable {
     if (slots == 0) return;
     const std::size_t mask = published_mask_.load(std::memory_order_relaxed);
     const std::size_t home = HomeOf(id, mask);
-    // Integer arithmetic: a torn geometry may name an address past the array, which a prefetch
-    // ignores but a pointer must not point to.
-    __builtin_prefetch(reinterpret_cast<const void*>(slots + home * sizeof(Slot)), 1);
-    __builtin_prefetch(reinterpret_cast<const void*>(slots + ((home + 1) & mask) * sizeof(Slot)),
-                       1);
+    PrefetchLine(slots + home * sizeof(Slot));
+    PrefetchLine(slots + ((home + 1) & mask) * sizeof(Slot));
   }
 
  private:
@@ -214,6 +211,13 @@ class KeyTable {
     h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
     h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
     return static_cast<std::size_t>(h ^ (h >> 31)) & mask;
+  }
+
+  // Integer arithmetic up to here: a torn geometry may name an address past the array, which a
+  // prefetch ignores but a pointer must not point to.
+  static void PrefetchLine(std::uintptr_t address) {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the address is only prefetched, see above
+    __builtin_prefetch(reinterpret_cast<const void*>(address), 1);
   }
 
   std::size_t Capacity() const { return slots_ ? mask_ + 1 : 0; }

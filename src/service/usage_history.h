@@ -16,8 +16,8 @@
 // change of minute, freed when empty). A key counted once holds 1 record, one counted every
 // minute with one outcome 83 (59 + 1 minutes, 23 folded hours); none can hold more than
 // (60 + 23) x 12 codes = 996. Measured with glibc (usage_history_benchmark, BM_MemoryPerKey;
-// the table's share depends on its fill, 44-87%): ~70-115 bytes for a key counted once, ~300
-// for one counted every hour, ~840 for one counted every minute, ~1.8 KB with two codes every
+// the table's share depends on its fill, 37-75%): ~110-140 bytes for a key counted once, ~360
+// for one counted every hour, ~860 for one counted every minute, ~1.8 KB with two codes every
 // minute; 33 KB for an empty history. Counts are 32-bit per bucket and code and saturate at
 // 2^32 - 1 (over a million verifications a second of one key for an hour).
 //
