@@ -165,9 +165,8 @@ int RunServe(const ServeOptions& options) {
       ctx,
       {.ttl_ms =
            std::chrono::duration_cast<std::chrono::milliseconds>(options.session_ttl).count()});
-  http::ManagementApi management(
-      {authenticator, keys, namespaces, principals, groups, app_keys, audit, rt.policy, &sessions,
-       std::move(trusted_proxies)});
+  http::ManagementApi management({authenticator, keys, namespaces, principals, groups, app_keys,
+                                  audit, rt.policy, &sessions, std::move(trusted_proxies)});
   std::optional<http::Console> console;
   if (options.console && !options.console_dir.empty()) {
     auto loaded_console = http::Console::FromDirectory(options.console_dir);

@@ -19,7 +19,7 @@ struct ServeOptions {
   std::string log_level = "info";
   std::string config_path;  // its [gateway] section configures /v1/gateway/check
   std::chrono::seconds session_ttl = std::chrono::hours(12);  // console sessions (--session-ttl)
-  bool console = true;      // serve the web console at `/`
+  bool console = true;                                        // serve the web console at `/`
   std::string console_dir;  // serve the console's files from here instead of the embedded ones
 };
 

@@ -55,8 +55,8 @@ int StatusOf(VerifyCode code) {
 // header-name characters, commas and spaces gets through.
 bool IsHeaderList(std::string_view list) {
   return list.size() <= 1024 && std::all_of(list.begin(), list.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                  c == ',' || c == ' ';
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ',' ||
+                  c == ' ';
          });
 }
 
@@ -120,7 +120,8 @@ ApiResponse GatewayEndpoint::Check(const ApiRequest& request) const {
   bool preflight = method == "OPTIONS" && !origin_header.empty() && !preflight_method.empty() &&
                    presented.ok() && !presented->present();
   // A preflight is judged by the route of the request it announces.
-  service::RouteDecision route = options_.routes.Decide(preflight ? preflight_method : method, path);
+  service::RouteDecision route =
+      options_.routes.Decide(preflight ? preflight_method : method, path);
   if (!route.allow) return Answer(403, route.matched ? "ROUTE_DENIED" : "NO_ROUTE");
   if (preflight) return Preflight(request, origin_header, preflight_method);
 

@@ -30,7 +30,7 @@ struct ApiRequest {
 
 struct ApiResponse {
   int status = 200;
-  std::string body;  // JSON (unless content_type says otherwise), or empty for 204
+  std::string body;          // JSON (unless content_type says otherwise), or empty for 204
   std::string content_type;  // empty: application/json when there is a body
   std::vector<std::pair<std::string, std::string>> headers;
   std::string key_id;  // for the access log: the public id of the key involved, if any

@@ -22,7 +22,7 @@ struct CreatePrincipalInput {
   domain::PrincipalKind kind = domain::PrincipalKind::kUser;
   std::optional<std::string> namespace_id;  // default: the root organization
   std::optional<std::string> email;
-  bool default_key = true;  // users only
+  bool default_key = true;              // users only
   std::optional<std::string> password;  // users only; service/validation.h CheckPassword
 };
 
