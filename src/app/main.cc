@@ -1,6 +1,7 @@
 // latchkey: one binary, the server (`serve`, `init`) and the client commands (docs/cli.md).
 #include <CLI/CLI.hpp>
 
+#include "app/migrate_store.h"
 #include "app/serve.h"
 #include "cli/commands.h"
 #include "cli/duration.h"
@@ -48,6 +49,11 @@ void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
   serve->add_option("--data", o.data_dir, "Data directory (created and initialized if new)")
       ->envname("LATCHKEY_DATA")
       ->capture_default_str();
+  serve
+      ->add_option("--store", o.store_url,
+                   "postgres://… to share a PostgreSQL database with other nodes (default: "
+                   "SQLite in --data)")
+      ->envname("LATCHKEY_STORE");
   serve->add_option("--listen", o.listen, "Address to listen on, HOST:PORT (port 0 = any free)")
       ->envname("LATCHKEY_LISTEN")
       ->capture_default_str();
@@ -100,12 +106,41 @@ void AddServe(CLI::App& app, latchkey::app::ServeOptions& o, int* exit_code) {
   });
 }
 
-void AddInit(CLI::App& app, std::string& data_dir, bool& json, int* exit_code) {
+void AddInit(CLI::App& app, std::string& data_dir, std::string& store_url, bool& json,
+             int* exit_code) {
   CLI::App* init = app.add_subcommand("init", "Initialize a new data directory");
-  init->add_option("--data", data_dir, "Data directory")->envname("LATCHKEY_DATA")->required();
+  init->add_option("--data", data_dir, "Data directory (with --store: where the pepper goes)")
+      ->envname("LATCHKEY_DATA")
+      ->required();
+  init->add_option("--store", store_url, "postgres://… to initialize a PostgreSQL database")
+      ->envname("LATCHKEY_STORE");
   init->add_flag("--json", json, "Print {\"admin_token\",\"namespace\",\"principal\"}");
-  init->callback(
-      [&data_dir, &json, exit_code] { *exit_code = latchkey::app::RunInit(data_dir, json); });
+  init->callback([&data_dir, &store_url, &json, exit_code] {
+    *exit_code = latchkey::app::RunInit(data_dir, json, store_url);
+  });
+}
+
+void AddMigrateStore(CLI::App& app, latchkey::app::MigrateStoreOptions& o, int* exit_code) {
+  CLI::App* migrate = app.add_subcommand(
+      "migrate-store", "Copy a data directory's SQLite store into an empty PostgreSQL database");
+  migrate->add_option("--data", o.data_dir, "Data directory to copy from (its server stopped)")
+      ->envname("LATCHKEY_DATA")
+      ->required();
+  migrate
+      ->add_option("--to", o.to_url,
+                   "PostgreSQL database to copy into: postgres://USER@HOST:PORT/DB (must be empty)")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& url) {
+            return url.starts_with("postgres://") || url.starts_with("postgresql://")
+                       ? std::string()
+                       : std::string("must be a postgres:// or postgresql:// URL");
+          },
+          "URL"));
+  migrate->add_option("--to-schema", o.to_schema,
+                      "Schema to copy into (created beforehand; default: the search_path's)");
+  migrate->add_flag("--json", o.json, "Print the counts copied as one JSON object");
+  migrate->callback([&o, exit_code] { *exit_code = latchkey::app::RunMigrateStore(o); });
 }
 
 }  // namespace
@@ -116,9 +151,12 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   latchkey::app::ServeOptions serve_options;
   std::string init_dir;
+  std::string init_store;
   bool init_json = false;
   AddServe(app, serve_options, &exit_code);
-  AddInit(app, init_dir, init_json, &exit_code);
+  AddInit(app, init_dir, init_store, init_json, &exit_code);
+  latchkey::app::MigrateStoreOptions migrate_options;
+  AddMigrateStore(app, migrate_options, &exit_code);
   latchkey::cli::AddClientCommands(app, &exit_code);
   try {
     app.parse(argc, argv);

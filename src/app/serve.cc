@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "app/buffered_stderr_sink.h"
 #include "app/console_assets.h"
@@ -18,6 +19,7 @@
 #include "http/management_api.h"
 #include "http/verify_endpoint.h"
 #include "service/bootstrap.h"
+#include "service/change_feed.h"
 #include "service/key_service.h"
 #include "service/namespace_service.h"
 #include "service/principal_service.h"
@@ -112,6 +114,27 @@ struct Runtime {
   service::AccessPolicy policy{index};
 };
 
+// Opens the data directory and store. A PostgreSQL server that cannot be reached is waited for,
+// with a log line per attempt (1 s, 2 s, 4 s ... then every 10 s), until it answers or the
+// process is stopped: nodes may start before their database.
+Result<OpenedDataDir> OpenStoreWaiting(const ServeOptions& options, crypto::RandomSource& random,
+                                       spdlog::logger& log) {
+  auto delay = std::chrono::seconds(1);
+  for (int attempt = 1;; ++attempt) {
+    auto opened = OpenDataDir(options.data_dir, /*create=*/true, random, options.store_url);
+    if (opened.ok() || opened.status().code() != ErrorCode::kUnavailable ||
+        options.store_url.empty()) {
+      return opened;
+    }
+    log.warn(R"("msg":"waiting for the store","store":{},"attempt":{},"retry_in_s":{},"error":{})",
+             Quoted(RedactedUrl(options.store_url)), attempt, delay.count(),
+             Quoted(opened.status().message()));
+    log.flush();
+    std::this_thread::sleep_for(delay);
+    delay = std::min<std::chrono::seconds>(delay * 2, std::chrono::seconds(10));
+  }
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& options) {
@@ -119,8 +142,13 @@ int RunServe(const ServeOptions& options) {
   auto server_options = ParseListen(options);
   if (!server_options.ok()) return Fail("invalid configuration", server_options.status());
   Runtime rt;
-  auto opened = OpenDataDir(options.data_dir, /*create=*/true, rt.random);
-  if (!opened.ok()) return Fail("cannot open data directory " + options.data_dir, opened.status());
+  auto opened = OpenStoreWaiting(options, rt.random, *log);
+  if (!opened.ok()) {
+    return Fail(options.store_url.empty() ? "cannot open data directory " + options.data_dir
+                                          : "cannot open the store",
+                opened.status());
+  }
+  log->info(R"("msg":"store open","store":{})", Quoted(opened->description));
   if (std::getenv("LATCHKEY_TEST_CLOCK_OFFSET_FILE")) {
     log->warn(R"("msg":"test clock in use (LATCHKEY_TEST_CLOCK_OFFSET_FILE): not for production")");
   }
@@ -131,10 +159,27 @@ int RunServe(const ServeOptions& options) {
                               *rt.clock,      rt.policy, &usage,          &history};
   if (!opened->initialized) {
     auto boot = service::Bootstrap(ctx);
-    if (!boot.ok()) return Fail("cannot initialize " + options.data_dir, boot.status());
-    std::cout << "latchkey: initialized a new data directory at " << options.data_dir << "\n"
-              << "admin personal access token (shown once, store it now): " << boot->admin_token
-              << std::endl;
+    if (!boot.ok() && boot.status().code() == ErrorCode::kConflict && opened->changes) {
+      // Another node initialized the shared database first: its admin token is the one.
+      log->info(R"("msg":"the store was initialized by another node")");
+    } else if (!boot.ok()) {
+      return Fail("cannot initialize " + opened->description, boot.status());
+    } else {
+      std::cout << "latchkey: initialized a new "
+                << (opened->changes ? "database (" + opened->description + ")"
+                                    : "data directory at " + options.data_dir)
+                << "\n"
+                << "admin personal access token (shown once, store it now): " << boot->admin_token
+                << std::endl;
+    }
+  }
+  // Where this node's index starts in the change log: changes committed while it loads are
+  // applied again afterwards.
+  std::int64_t change_seq = 0;
+  if (opened->changes) {
+    auto latest = opened->changes->LatestChange();
+    if (!latest.ok()) return Fail("cannot read the change log", latest.status());
+    change_seq = *latest;
   }
   auto started = std::chrono::steady_clock::now();
   auto loaded = service::LoadIndex(*opened->store, rt.index);
@@ -178,6 +223,25 @@ int RunServe(const ServeOptions& options) {
     console.emplace(ConsoleAssets());
   }
   http::Api api(verify, gateway, management, rt.index, console ? &*console : nullptr);
+  // Several nodes on one store: other nodes' changes reach this index through the change feed.
+  std::mutex index_writes;
+  std::optional<service::ChangeFeed> feed;
+  if (opened->changes) {
+    api.SetManagementLock(&index_writes);
+    feed.emplace(
+        *opened->changes, *opened->store, rt.index, index_writes, *rt.clock, &usage,
+        service::ChangeFeedOptions{}, [&api, log](const Status& status, std::int64_t caught_up) {
+          api.SetStoreAvailable(status.ok());
+          if (status.ok()) {
+            log->warn(R"("msg":"store reachable again","caught_up_changes":{})", caught_up);
+          } else {
+            log->warn(
+                R"("msg":"store unreachable: verifying from memory, changes fail","error":{})",
+                Quoted(status.message()));
+          }
+        });
+    feed->Start(change_seq);
+  }
   http::Server server(*server_options, api, log);
   if (Status s = server.Listen(); !s.ok()) return Fail("cannot start", s);
   api.SetReady(true);
@@ -189,16 +253,21 @@ int RunServe(const ServeOptions& options) {
                          : server_options->address;
   std::cout << "latchkey: listening on http://" << host << ":" << server.port() << std::endl;
   server.Run();
+  if (feed) feed->Stop();
   flusher.Stop();  // the last usage, after the last request
   log->info(R"("msg":"stopped")");
   log->flush();
   return 0;
 }
 
-int RunInit(const std::string& data_dir, bool json) {
+int RunInit(const std::string& data_dir, bool json, const std::string& store_url) {
   Runtime rt;
-  auto opened = OpenDataDir(data_dir, /*create=*/true, rt.random);
-  if (!opened.ok()) return Fail("cannot open data directory " + data_dir, opened.status());
+  auto opened = OpenDataDir(data_dir, /*create=*/true, rt.random, store_url);
+  if (!opened.ok()) {
+    return Fail(
+        store_url.empty() ? "cannot open data directory " + data_dir : "cannot open the store",
+        opened.status());
+  }
   if (opened->initialized) {
     return Fail("cannot initialize " + data_dir,
                 Conflict("it is already initialized; its admin token was shown when it was"));

@@ -11,7 +11,10 @@
 namespace latchkey::app {
 
 struct ServeOptions {
-  std::string data_dir = "./data";
+  std::string data_dir = "./data";  // SQLite's files and the pepper; with store_url the pepper only
+  // Empty: the embedded SQLite in data_dir. "postgres://…": a PostgreSQL database that several
+  // nodes may share (docs/operations.md).
+  std::string store_url;
   std::string listen = "127.0.0.1:8420";
   int threads = 0;
   std::size_t max_body_bytes = 1024 * 1024;
@@ -29,6 +32,6 @@ int RunServe(const ServeOptions& options);
 
 // Initializes `data_dir`; refuses an initialized one. Prints the admin token once (as JSON
 // {"admin_token","namespace","principal"} when `json`). Returns the process exit code.
-int RunInit(const std::string& data_dir, bool json);
+int RunInit(const std::string& data_dir, bool json, const std::string& store_url = "");
 
 }  // namespace latchkey::app

@@ -91,9 +91,15 @@ struct Quota {
   std::int64_t remaining = 0;
   std::optional<std::string> refill_interval;  // "daily" | "monthly"
   std::int64_t refill_amount = 0;
-  // The last refill, or the first use of a quota never refilled: the next refill happens at the
-  // first UTC day/month boundary after it. Set by usage tracking, not by clients.
+  // The start of the current refill period: the UTC day/month boundary the last refill passed,
+  // or the start of the day/month of the first use of a quota never refilled (older rows may hold
+  // the time of that refill or use itself). The next refill happens at the first boundary after
+  // it. Set by usage tracking, not by clients.
   std::optional<UnixMillis> refilled_at = std::nullopt;
+  // When a client last set this quota (create, PATCH), and strictly greater than the setting it
+  // replaced: it names the setting, so that usage recorded against an older one is told apart and
+  // dropped (store::Transaction::RecordUsage, service/usage_meter.h). 0 in rows older than it.
+  UnixMillis set_at = 0;
   bool operator==(const Quota&) const = default;
 };
 

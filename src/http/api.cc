@@ -42,7 +42,11 @@ ApiResponse Api::Handle(const ApiRequest& request) {
     if (request.method != "GET" && request.method != "HEAD") return MethodNotAllowed("GET");
     return Health(request, path == "/readyz");
   }
-  if (IsManagement(request)) return management_.Handle(request);
+  if (IsManagement(request)) {
+    std::unique_lock<std::mutex> lock;
+    if (management_lock_ != nullptr) lock = std::unique_lock<std::mutex>(*management_lock_);
+    return management_.Handle(request);
+  }
   if (console_ && Console::Owns(path)) return console_->Serve(request);
   return ErrorResponse(NotFound("no such endpoint: " + std::string(path.substr(0, 128))));
 }
@@ -56,6 +60,11 @@ ApiResponse Api::Health(const ApiRequest& request, bool readiness) const {
   if (draining_.load()) return ErrorResponse(Unavailable("shutting down"));
   if (!ready_.load())
     return ErrorResponse(Unavailable("starting: the key index is not loaded yet"));
+  if (!store_available_.load()) {
+    return ErrorResponse(
+        Unavailable("the store cannot be reached: verification answers from memory, changes "
+                    "fail until it is back"));
+  }
   response.body = boost::json::serialize(boost::json::object{
       {"status", "ready"}, {"keys", static_cast<std::uint64_t>(index_.key_count())}});
   return response;

@@ -7,6 +7,7 @@
 // requests must be handled on the (single) management thread.
 
 #include <atomic>
+#include <mutex>
 
 #include "http/console.h"
 #include "http/gateway_endpoint.h"
@@ -31,9 +32,16 @@ class Api {
   bool IsManagement(const ApiRequest& request) const;
   ApiResponse Handle(const ApiRequest& request);
 
-  // /readyz answers 200 only while ready and not draining.
+  // /readyz answers 200 only while ready, not draining and the store answers.
   void SetReady(bool ready) { ready_.store(ready); }
   void SetDraining() { draining_.store(true); }
+  // Whether the store answers (told by the change feed of a shared store): while it does not,
+  // /readyz answers 503 so that a load balancer can prefer other nodes, though verification goes
+  // on from memory here.
+  void SetStoreAvailable(bool available) { store_available_.store(available); }
+  // A mutex held around each management request (null: none). The change feed holds it while it
+  // applies other nodes' changes, so that they and this node's own index updates never cross.
+  void SetManagementLock(std::mutex* lock) { management_lock_ = lock; }
 
  private:
   ApiResponse Health(const ApiRequest& request, bool readiness) const;
@@ -45,6 +53,8 @@ class Api {
   const Console* console_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
+  std::atomic<bool> store_available_{true};
+  std::mutex* management_lock_ = nullptr;
 };
 
 }  // namespace latchkey::http

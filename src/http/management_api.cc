@@ -419,7 +419,8 @@ Result<service::Caller> ManagementApi::Authenticate(const ApiRequest& request, b
   if (!presented->present() && session_endpoint_ && SessionEndpoint::HasSessionCookie(request)) {
     return session_endpoint_->Authenticate(request, cross_origin);
   }
-  return s_.authenticator.Identify(presented->secret(), presented->basic_user());
+  return s_.authenticator.Identify(presented->secret(), presented->basic_user(),
+                                   request.remote_address);
 }
 
 ApiResponse ManagementApi::WhoAmI(Call& call) {

@@ -133,6 +133,14 @@ class KeyIndex {
     namespaces_.ForEach(fn);
   }
 
+  // Every key's and principal's id (for reloading the whole index after missed changes).
+  void ForEachKeyId(const std::function<void(const KeyIdChars&)>& fn) const {
+    keys_.ForEach([&](const KeyIdChars& id, const KeyEntry&) { fn(id); });
+  }
+  void ForEachPrincipalId(const std::function<void(const std::string&)>& fn) const {
+    principals_.ForEach([&](const std::string& id, const PrincipalEntry&) { fn(id); });
+  }
+
   std::size_t key_count() const { return keys_.size(); }
 
   // Builds the index entry of a key (grants are interned in a small cache). A key whose

@@ -7,11 +7,6 @@
 #include "service/principal_service.h"
 
 namespace latchkey::service {
-namespace {
-
-constexpr std::string_view kInitializedSetting = "initialized_at";
-
-}  // namespace
 
 Result<bool> IsInitialized(store::Store& store) {
   bool initialized = false;
@@ -68,26 +63,31 @@ Result<BootstrapResult> Bootstrap(const ServiceContext& ctx) {
                          .token_id = token.key.id};
 }
 
-Result<std::size_t> LoadIndex(store::Store& store, index::KeyIndex& index) {
+Result<std::size_t> LoadIndex(store::Store& store, index::KeyIndex& index, LoadedIds* loaded) {
   LK_RETURN_IF_ERROR(store.Read([&](store::Transaction& tx) -> Status {
     store::PageRequest page{.cursor = "", .limit = 1000};
     do {
       LK_ASSIGN_OR_RETURN(auto batch, tx.ListNamespaces({}, page));
-      for (const auto& ns : batch.items) index.PutNamespace(ns);
+      for (const auto& ns : batch.items) {
+        index.PutNamespace(ns);
+        if (loaded) loaded->namespaces.insert(ns.id);
+      }
       page.cursor = batch.next_cursor;
     } while (!page.cursor.empty());
     return Status::Ok();
   }));
   LK_RETURN_IF_ERROR(store.ForEachPrincipal([&](const domain::Principal& p) {
     index.PutPrincipal(p);
+    if (loaded) loaded->principals.insert(p.id);
     return Status::Ok();
   }));
-  LK_RETURN_IF_ERROR(LoadCapabilities(store, index));
+  LK_RETURN_IF_ERROR(LoadCapabilities(store, index, loaded ? &loaded->members : nullptr));
   // One publication for all keys: loading in batches would copy every shard once per batch.
   std::vector<index::KeyIndex::KeyMap::Change> changes;
   LK_RETURN_IF_ERROR(store.ForEachKey([&](const domain::ApiKey& key) {
     if (auto id = index::KeyIndex::IdCharsOf(key.id))
       changes.emplace_back(*id, index.MakeEntry(key));
+    if (loaded) loaded->keys.insert(key.id);
     return Status::Ok();
   }));
   std::size_t count = changes.size();

@@ -151,10 +151,12 @@ Result<Caller> Authenticator::Authenticate(std::string_view secret,
 }
 
 Result<Caller> Authenticator::Identify(std::string_view secret,
-                                       std::optional<std::string_view> basic_user) const {
+                                       std::optional<std::string_view> basic_user,
+                                       std::string_view caller_address) const {
   if (secret.empty())
     return Unauthenticated("a personal access token or management key is required");
-  VerifyResult result = verifier_.Verify({.key = secret, .claimed_id = basic_user});
+  VerifyResult result =
+      verifier_.Verify({.key = secret, .claimed_id = basic_user, .caller_address = caller_address});
   if (result.code == VerifyCode::kRateLimited || result.code == VerifyCode::kUsageExceeded) {
     return Status(ErrorCode::kRateLimited,
                   result.code == VerifyCode::kRateLimited

@@ -95,9 +95,10 @@ class Authenticator {
 
   // The Caller of any VALID credential, standard keys included (so that a refusal can name
   // who was refused); kUnauthenticated otherwise. Authenticate = Identify + refusing standard
-  // keys (ManagementCredential).
-  Result<Caller> Identify(std::string_view secret,
-                          std::optional<std::string_view> basic_user) const;
+  // keys (ManagementCredential). `caller_address` is the client's address, recorded as the
+  // credential's last use (empty: not known, which records none).
+  Result<Caller> Identify(std::string_view secret, std::optional<std::string_view> basic_user,
+                          std::string_view caller_address = {}) const;
   static Status ManagementCredential(const Caller& caller);
 
  private:

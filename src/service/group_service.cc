@@ -78,13 +78,17 @@ void PublishCapabilities(index::KeyIndex& index, CapabilityUpdate update) {
   for (auto& [id, caps] : update) index.SetCapabilities(id, std::move(caps));
 }
 
-Status LoadCapabilities(store::Store& store, index::KeyIndex& index) {
+Status LoadCapabilities(store::Store& store, index::KeyIndex& index,
+                        std::unordered_set<std::string>* members) {
   std::map<std::string, std::vector<Group>> by_member;
   LK_RETURN_IF_ERROR(store.ForEachGroup([&](const Group& g) {
     for (const auto& member : g.members) by_member[member].push_back(g);
     return Status::Ok();
   }));
-  for (const auto& [member, groups] : by_member) index.SetCapabilities(member, FromGroups(groups));
+  for (const auto& [member, groups] : by_member) {
+    index.SetCapabilities(member, FromGroups(groups));
+    if (members) members->insert(member);
+  }
   return Status::Ok();
 }
 

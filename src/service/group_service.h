@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "service/audit.h"
@@ -71,7 +72,9 @@ Result<CapabilityUpdate> ReadCapabilities(store::Transaction& tx,
                                           const std::vector<std::string>& principal_ids);
 void PublishCapabilities(index::KeyIndex& index, CapabilityUpdate update);
 
-// Builds every principal's capabilities from all groups (start-up).
-Status LoadCapabilities(store::Store& store, index::KeyIndex& index);
+// Builds every principal's capabilities from all groups (start-up); with `members`, also tells
+// which principals are in a group.
+Status LoadCapabilities(store::Store& store, index::KeyIndex& index,
+                        std::unordered_set<std::string>* members = nullptr);
 
 }  // namespace latchkey::service

@@ -1,5 +1,7 @@
 #include "service/key_service.h"
 
+#include <algorithm>
+
 #include "crypto/key_format.h"
 #include "domain/ip_range.h"
 #include "domain/permission.h"
@@ -27,13 +29,19 @@ Result<ApiKey> LoadKey(store::Transaction& tx, const std::string& id) {
   return found;
 }
 
-void ApplyRestrictions(const KeyRestrictionsInput& r, ApiKey& key) {
+void ApplyRestrictions(const KeyRestrictionsInput& r, ApiKey& key, domain::UnixMillis now) {
   if (r.resources) key.resources = *r.resources;
   if (r.data_access) key.data_access = *r.data_access;
   if (r.origins) key.origins = *r.origins;
   if (r.allowed_ips) key.allowed_ips = *r.allowed_ips;
   if (r.rate_limit) key.rate_limit = *r.rate_limit;
-  if (r.quota) key.quota = *r.quota;
+  if (r.quota) {
+    // A new setting: usage of the one it replaces, still on its way from the nodes' meters, is
+    // told apart by set_at and dropped (store.h RecordUsage), so set_at only ever grows.
+    const domain::UnixMillis previous = key.quota ? key.quota->set_at : 0;
+    key.quota = *r.quota;
+    if (key.quota) key.quota->set_at = std::max(now, previous + 1);
+  }
 }
 
 // Tells the usage meter what a committed change means for the key's live usage state.
@@ -116,7 +124,7 @@ CreatedKey KeyService::NewKey(const ServiceContext& ctx, const CreateKeyInput& i
   key.meta_json = input.meta_json.value_or("{}");
   key.prefix = prefix;
   key.hint = generated.hint;
-  ApplyRestrictions(input.restrictions, key);
+  ApplyRestrictions(input.restrictions, key, now);
   key.digest = ctx.hasher.Digest(generated.key);
   key.created_at = key.updated_at = now;
   key.created_by = created_by;
@@ -360,8 +368,8 @@ Result<ApiKey> KeyService::Update(const Caller& caller, const std::string& id,
     if (input.description) key.description = *input.description;
     if (input.scopes) key.scopes = *input.scopes;
     if (input.meta_json) key.meta_json = *input.meta_json;
-    ApplyRestrictions(input.restrictions, key);
     key.updated_at = ctx_.clock.NowMillis();
+    ApplyRestrictions(input.restrictions, key, key.updated_at);
     return tx.UpdateKey(key);
   }));
   ctx_.index.PutKey(key);

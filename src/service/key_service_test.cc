@@ -16,15 +16,9 @@ class KeyServiceTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
     ServiceFixture::SetUp();
-    auto ns = NamespaceService(*ctx_).Create(
-        admin_, {.name = "proj", .kind = domain::NamespaceKind::kProject});
-    ASSERT_TRUE(ns.ok());
-    ns_ = ns->id;
-    auto sa = PrincipalService(*ctx_).Create(
-        admin_,
-        {.name = "extractor", .kind = domain::PrincipalKind::kServiceAccount, .namespace_id = ns_});
-    ASSERT_TRUE(sa.ok());
-    sa_ = sa->principal.id;
+    ASSERT_NO_FATAL_FAILURE(CreateProjectAndServiceAccount());
+    ns_ = project_;
+    sa_ = service_account_;
   }
 
   KeyService keys() { return KeyService(*ctx_); }
@@ -131,6 +125,47 @@ TEST_F(KeyServiceTest, UpdateChangesNameScopesAndMeta) {
   ASSERT_TRUE(entry);
   EXPECT_EQ(entry->name, "renamed");
   EXPECT_EQ(entry->meta_json, R"({"team":"data"})");
+}
+
+TEST_F(KeyServiceTest, EachQuotaSettingIsLaterAndUseOfTheOldOneIsDropped) {
+  UsageMeter meter(clock_);
+  ctx_->usage = &meter;
+  CreatedKey a = MustCreate(
+      {.name = "a",
+       .owner = sa_,
+       .namespace_id = ns_,
+       .restrictions = {.quota = std::optional<domain::Quota>(domain::Quota{.remaining = 10})}});
+  ASSERT_TRUE(a.key.quota);
+  EXPECT_EQ(a.key.quota->set_at, testing::kStartMillis);
+  const index::KeyIdChars id = index::KeyIndex::IdCharsOf(a.key.id).value();
+  EXPECT_TRUE(meter.Spend(id, *a.key.quota, 4).allowed);
+  std::vector<store::KeyUsage> racing = meter.TakeDirty();  // a flush racing with the PATCH
+
+  auto patched = keys().Update(
+      admin_, a.key.id,
+      {.restrictions = {.quota = std::optional<domain::Quota>(domain::Quota{.remaining = 50})}});
+  ASSERT_TRUE(patched.ok()) << patched.status().message();
+  EXPECT_EQ(patched->quota->set_at, testing::kStartMillis + 1);  // the clock stood still
+  ASSERT_TRUE(
+      store_
+          ->Write([&](store::Transaction& tx) -> Status { return tx.RecordUsage(racing).status(); })
+          .ok());
+  EXPECT_EQ(keys().Get(admin_, a.key.id)->quota->remaining, 50);  // the old setting's 4 dropped
+  // This node spends from the new setting, even where the index is not read yet.
+  EXPECT_EQ(meter.Spend(id, *a.key.quota, 1).remaining, 49);
+
+  auto renamed = keys().Update(admin_, a.key.id, {.name = "b"});
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(renamed->quota->set_at, testing::kStartMillis + 1);  // not a new setting
+  EXPECT_EQ(meter.Spend(id, *renamed->quota, 1).remaining, 48);
+  clock_.Advance(60'000);
+  patched = keys().Update(
+      admin_, a.key.id,
+      {.restrictions = {.quota = std::optional<domain::Quota>(domain::Quota{.remaining = 7})}});
+  ASSERT_TRUE(patched.ok());
+  EXPECT_EQ(patched->quota->set_at, testing::kStartMillis + 60'000);
+  EXPECT_EQ(meter.Spend(id, *renamed->quota, 1).remaining, 6);
+  ctx_->usage = nullptr;
 }
 
 TEST_F(KeyServiceTest, NamespaceDefaultPrefixApplies) {

@@ -12,9 +12,16 @@ Status UsageFlusher::FlushNow() {
   std::lock_guard flush_lock(flush_mu_);
   std::vector<store::KeyUsage> batch = meter_.TakeDirty();
   if (batch.empty()) return Status::Ok();
-  Status written =
-      store_.Write([&](store::Transaction& tx) -> Status { return tx.RecordUsage(batch); });
-  if (!written.ok()) meter_.PutBack(batch);
+  std::vector<store::StoredQuota> stored;
+  Status written = store_.Write([&](store::Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(stored, tx.RecordUsage(batch));
+    return Status::Ok();
+  });
+  if (written.ok()) {
+    meter_.Sync(stored);
+  } else {
+    meter_.PutBack(batch);
+  }
   return written;
 }
 

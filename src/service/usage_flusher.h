@@ -1,12 +1,15 @@
 #pragma once
-// UsageFlusher: writes the UsageMeter's changes (quota balances, last use) to the store in one
+// UsageFlusher: writes the UsageMeter's changes (quota use, last use) to the store in one
 // transaction per interval (DESIGN §7: never a store write per verification), on a thread of
-// its own so that store I/O never runs on the verification threads. A failed write puts the
-// batch back for the next round. Stop() (and the destructor) flush once more.
+// its own so that store I/O never runs on the verification threads, and brings the meter's
+// balances in line with the store's from what that transaction returns (UsageMeter::Sync): with
+// several nodes on one store, each sees the others' spending within about an interval (the
+// bound is in usage_meter.h). A failed write puts the batch back for the next round. Stop() (and
+// the destructor) flush once more. One flusher per meter: the meter has one batch in flight.
 //
 // Crash-loss window: a kill -9 loses what was metered since the last successful flush, at most
-// `interval` of use while the store is healthy — quota units spent in that window can be
-// spent again after a restart, and last-used times may lag by as much.
+// `interval` of use (plus the time a flush takes) while the store is healthy — quota units spent
+// in that window can be spent again after a restart, and last-used times may lag by as much.
 
 #include <chrono>
 #include <condition_variable>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <chrono>
 #include <limits>
@@ -27,6 +28,9 @@ constexpr UnixMillis kMaxAnchor = 253'402'300'799'999;  // 9999-12-31T23:59:59.9
 constexpr std::uint8_t kQuotaDirty = 1;
 constexpr std::uint8_t kLastUseDirty = 2;
 
+// Where the store's refill period lies relative to the one an entry's units are spent in.
+enum class StoredPeriod : std::uint8_t { kEarlier, kSame, kLater };
+
 enum class Refill : std::uint8_t { kNone, kDaily, kMonthly };
 
 Refill RefillOf(const std::optional<std::string>& interval) {
@@ -34,6 +38,23 @@ Refill RefillOf(const std::optional<std::string>& interval) {
   if (*interval == "daily") return Refill::kDaily;
   if (*interval == "monthly") return Refill::kMonthly;
   return Refill::kNone;  // validated on the way in; an unknown one never refills
+}
+
+// The start of the refill period that `at` lies in: the UTC midnight (daily) or first of the month
+// (monthly) at or before it. An anchor outside years 0..9999 is its own start (it never refills).
+UnixMillis PeriodStart(Refill refill, UnixMillis at) {
+  using std::chrono::days;
+  using std::chrono::milliseconds;
+  using std::chrono::sys_days;
+  if (refill == Refill::kNone || at < kMinAnchor || at > kMaxAnchor) return at;
+  const sys_days day =
+      std::chrono::floor<days>(std::chrono::sys_time<milliseconds>(milliseconds(at)));
+  sys_days start = day;
+  if (refill == Refill::kMonthly) {
+    const std::chrono::year_month_day date(day);
+    start = sys_days(date.year() / date.month() / 1);
+  }
+  return std::chrono::duration_cast<milliseconds>(start.time_since_epoch()).count();
 }
 
 // The first UTC day or month boundary strictly after `anchor`.
@@ -144,32 +165,62 @@ struct UsageMeter::RateWindow {
 };
 
 struct UsageMeter::Entry {
-  // The balance Spend would start from at `now`: `entry`'s (when it holds a quota) or the
-  // stored one, refilled when a refill is due.
+  // The store's period, refilled_at `stored_at`, relative to the one this entry's units are spent
+  // in, compared as RecordUsage compares them (store.h).
+  StoredPeriod PeriodOf(std::optional<UnixMillis> stored_at) const {
+    if (refilled_at == kNoTime) return StoredPeriod::kSame;  // no refill: a single period
+    if (!stored_at || *stored_at < refilled_at) return StoredPeriod::kEarlier;
+    return *stored_at < next_refill_at ? StoredPeriod::kSame : StoredPeriod::kLater;
+  }
+
+  // The balance the stored `quota` will come to once this entry's unflushed use is recorded, as
+  // RecordUsage will record it; std::nullopt when there is none of that setting, or it will be
+  // dropped (the store has passed on to a later period).
+  std::optional<std::int64_t> BalanceWithUnflushed(const domain::Quota& quota) const {
+    if ((dirty & kQuotaDirty) == 0 || quota.set_at != set_at) return std::nullopt;
+    switch (PeriodOf(quota.refilled_at)) {
+      case StoredPeriod::kSame:
+        return quota.remaining - spent;
+      case StoredPeriod::kEarlier:  // this entry opens the period: with a refill, or an anchor
+        return (quota.refilled_at || period_refilled ? quota.refill_amount : quota.remaining) -
+               spent;
+      case StoredPeriod::kLater:
+        break;
+    }
+    return std::nullopt;
+  }
+
+  // The balance Spend would start from at `now`: `entry`'s (when it holds this setting or a
+  // newer one) or the stored one, refilled when a refill is due.
   static std::int64_t QuotaBalance(const Entry* entry, const domain::Quota& stored,
                                    UnixMillis now) {
-    const Refill refill = RefillOf(stored.refill_interval);
     std::int64_t remaining = stored.remaining;
     UnixMillis next_refill_at = kNeverMillis;
-    if (entry != nullptr && entry->has_quota) {
+    std::optional<std::int64_t> unflushed;
+    if (entry != nullptr && entry->has_quota && entry->set_at >= stored.set_at) {
       remaining = entry->remaining;
-      if (refill == entry->refill) {
-        next_refill_at = entry->next_refill_at;
-      } else if (entry->refilled_at != kNoTime) {
-        next_refill_at = NextRefillAt(refill, entry->refilled_at);
-      }
+      next_refill_at = entry->next_refill_at;
+    } else if (entry != nullptr && (unflushed = entry->BalanceWithUnflushed(stored))) {
+      remaining = *unflushed;
+      next_refill_at = entry->next_refill_at;
     } else if (stored.refilled_at) {
-      next_refill_at = NextRefillAt(refill, *stored.refilled_at);
+      next_refill_at = NextRefillAt(RefillOf(stored.refill_interval), *stored.refilled_at);
     }
     return now >= next_refill_at ? stored.refill_amount : remaining;
   }
 
-  // Quota, when has_quota.
+  // Quota. The fields but has_quota outlive a Reset while use of the setting waits to be flushed.
   bool has_quota = false;
+  bool period_refilled = false;  // the period began with a refill here (not with an anchor)
   Refill refill = Refill::kNone;
   std::uint8_t dirty = 0;
-  std::int64_t remaining = 0;
-  UnixMillis refilled_at = kNoTime;
+  // The TakeDirty that took use of the quota, while that use is in flight: until Sync or PutBack
+  // or the next TakeDirty (UsageMeter::InFlight); 0 for none.
+  std::uint32_t flight = 0;
+  std::int64_t remaining = 0;  // the stored balance at the last Sync, less what was spent since
+  std::int64_t spent = 0;      // units spent since the last TakeDirty
+  UnixMillis set_at = 0;       // the setting (Quota::set_at)
+  UnixMillis refilled_at = kNoTime;  // the start of the refill period; kNoTime without refill
   UnixMillis next_refill_at = kNeverMillis;
   // Last use; kNoTime when none.
   UnixMillis last_used_at = kNoTime;
@@ -187,19 +238,45 @@ struct alignas(64) UsageMeter::Shard {
     entry.dirty |= bits;
   }
 
-  // Takes the balance, refill settings and refilled_at of `quota`; a refilling quota that was
-  // never refilled is anchored at `now`.
+  // Takes the balance, setting and refill period of the stored `quota`, less this node's use of
+  // that setting not flushed yet (see BalanceWithUnflushed), which stays to be flushed; other
+  // unflushed use is dropped. A refilling quota that was never refilled is anchored at `now`.
   void InstallQuota(const index::KeyIdChars& id, Entry& entry, const domain::Quota& quota,
                     UnixMillis now) {
     entry.has_quota = true;
-    entry.remaining = quota.remaining;
     entry.refill = RefillOf(quota.refill_interval);
-    entry.refilled_at = quota.refilled_at.value_or(kNoTime);
-    if (entry.refill != Refill::kNone && !quota.refilled_at) {
-      entry.refilled_at = now;
-      MarkDirty(id, entry, kQuotaDirty);
+    if (std::optional<std::int64_t> balance = entry.BalanceWithUnflushed(quota)) {
+      entry.remaining = *balance;  // in the period of the unflushed use
+      return;
+    }
+    if (quota.set_at != entry.set_at) entry.flight = 0;  // the store drops that use
+    entry.dirty &= ~kQuotaDirty;
+    entry.remaining = quota.remaining;
+    entry.spent = 0;
+    entry.set_at = quota.set_at;
+    entry.period_refilled = false;
+    entry.refilled_at = kNoTime;
+    if (entry.refill != Refill::kNone) {
+      entry.refilled_at = PeriodStart(entry.refill, quota.refilled_at.value_or(now));
+      if (!quota.refilled_at) MarkDirty(id, entry, kQuotaDirty);
     }
     entry.next_refill_at = NextRefillAt(entry.refill, entry.refilled_at);
+  }
+
+  // Refills at `now`, a time at or past the end of the entry's period: the balance becomes
+  // `amount`, in the period that `now` lies in. Unflushed use of the previous one is moot.
+  void RefillQuota(const index::KeyIdChars& id, Entry& entry, std::int64_t amount, UnixMillis now) {
+    entry.remaining = amount;
+    entry.spent = 0;
+    entry.refilled_at = PeriodStart(entry.refill, now);
+    entry.next_refill_at = NextRefillAt(entry.refill, entry.refilled_at);
+    entry.period_refilled = true;
+    MarkDirty(id, entry, kQuotaDirty);
+  }
+
+  // Whether `entry` holds nothing worth keeping, now that no use of it is in flight.
+  static bool Forgettable(const Entry& entry) {
+    return !entry.has_quota && entry.dirty == 0 && !entry.rate && entry.last_used_at == kNoTime;
   }
 
   mutable std::mutex mu;
@@ -238,25 +315,12 @@ QuotaDecision UsageMeter::Spend(const index::KeyIdChars& id, const domain::Quota
   std::lock_guard lock(shard.mu);
   const UnixMillis now = clock_.NowMillis();
   Entry& entry = shard.EntryOf(id);
-  if (!entry.has_quota) {
-    shard.InstallQuota(id, entry, stored, now);
-  } else if (const Refill refill = RefillOf(stored.refill_interval); refill != entry.refill) {
-    entry.refill = refill;  // the settings changed without a SetQuota: follow the index
-    if (refill != Refill::kNone && entry.refilled_at == kNoTime) {
-      entry.refilled_at = now;
-      shard.MarkDirty(id, entry, kQuotaDirty);
-    }
-    entry.next_refill_at = NextRefillAt(refill, entry.refilled_at);
-  }
-  if (now >= entry.next_refill_at) {
-    entry.remaining = stored.refill_amount;
-    entry.refilled_at = now;
-    entry.next_refill_at = NextRefillAt(entry.refill, now);
-    shard.MarkDirty(id, entry, kQuotaDirty);
-  }
+  if (!entry.has_quota || stored.set_at > entry.set_at) shard.InstallQuota(id, entry, stored, now);
+  if (now >= entry.next_refill_at) shard.RefillQuota(id, entry, stored.refill_amount, now);
   if (entry.remaining < cost) return {.allowed = false, .remaining = entry.remaining};
   if (cost > 0) {
     entry.remaining -= cost;
+    entry.spent += cost;
     shard.MarkDirty(id, entry, kQuotaDirty);
   }
   return {.allowed = true, .remaining = entry.remaining};
@@ -302,13 +366,15 @@ void UsageMeter::Reset(const index::KeyIdChars& id) {
   auto it = shard.entries.find(id);
   if (it == shard.entries.end()) return;
   Entry& entry = it->second;
-  if ((entry.dirty & kLastUseDirty) == 0) {
+  const bool in_flight = InFlight(entry);
+  if (entry.dirty == 0 && !in_flight) {
     shard.entries.erase(it);
     return;
   }
+  // Use waiting to be flushed, or being flushed, keeps the entry (TakeDirty drops it after).
   entry.has_quota = false;
-  entry.dirty &= ~kQuotaDirty;
   entry.rate.reset();
+  if (entry.dirty == 0) shard.dirty_ids.push_back(id);  // for TakeDirty to look at it again
 }
 
 void UsageMeter::SetQuota(const index::KeyIdChars& id, const std::optional<domain::Quota>& quota) {
@@ -317,13 +383,16 @@ void UsageMeter::SetQuota(const index::KeyIdChars& id, const std::optional<domai
   if (!quota) {
     auto it = shard.entries.find(id);
     if (it == shard.entries.end()) return;
-    it->second.has_quota = false;
-    it->second.dirty &= ~kQuotaDirty;
+    Entry& entry = it->second;
+    entry.has_quota = false;
+    entry.dirty &= ~kQuotaDirty;
+    entry.spent = 0;
+    entry.flight = 0;
     return;
   }
   Entry& entry = shard.EntryOf(id);
+  if (entry.has_quota && entry.set_at >= quota->set_at) return;  // this setting, or a newer one
   shard.InstallQuota(id, entry, *quota, clock_.NowMillis());
-  shard.MarkDirty(id, entry, kQuotaDirty);
 }
 
 namespace {
@@ -332,8 +401,11 @@ namespace {
 struct DirtySnapshot {
   index::KeyIdChars id;
   std::uint8_t dirty;
-  std::int64_t remaining;
+  bool period_refilled;
+  std::int64_t spent;
+  UnixMillis set_at;
   UnixMillis refilled_at;
+  UnixMillis next_refill_at;
   UnixMillis last_used_at;
   std::string last_used_ip;  // an IPv4 address fits in the string itself: no allocation
 };
@@ -341,8 +413,13 @@ struct DirtySnapshot {
 store::KeyUsage UsageOf(DirtySnapshot& s) {
   store::KeyUsage usage{.id = PublicId(s.id)};
   if (s.dirty & kQuotaDirty) {
-    usage.quota_remaining = s.remaining;
-    if (s.refilled_at != kNoTime) usage.quota_refilled_at = s.refilled_at;
+    usage.quota_spent = s.spent;
+    usage.quota_set_at = s.set_at;
+    if (s.refilled_at != kNoTime) {
+      usage.quota_refilled_at = s.refilled_at;
+      usage.quota_next_refill_at = s.next_refill_at;
+      usage.quota_refilled = s.period_refilled;
+    }
   }
   if (s.dirty & kLastUseDirty) {
     usage.last_used_at = s.last_used_at;
@@ -353,7 +430,15 @@ store::KeyUsage UsageOf(DirtySnapshot& s) {
 
 }  // namespace
 
+bool UsageMeter::InFlight(const Entry& entry) const {
+  return entry.flight != 0 && entry.flight == flush_epoch_.load(std::memory_order_relaxed);
+}
+
 std::vector<store::KeyUsage> UsageMeter::TakeDirty() {
+  // A new epoch: use taken by the previous TakeDirty is no longer in flight (Sync or PutBack
+  // have had it).
+  std::uint32_t epoch = flush_epoch_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (epoch == 0) epoch = flush_epoch_.fetch_add(1, std::memory_order_relaxed) + 1;
   std::vector<store::KeyUsage> out;
   std::vector<index::KeyIdChars> ids;
   std::vector<DirtySnapshot> snapshots;
@@ -370,10 +455,19 @@ std::vector<store::KeyUsage> UsageMeter::TakeDirty() {
       std::lock_guard lock(shard.mu);
       for (const index::KeyIdChars& id : ids) {
         auto it = shard.entries.find(id);
-        if (it == shard.entries.end() || it->second.dirty == 0) continue;
+        if (it == shard.entries.end()) continue;
         Entry& e = it->second;
-        snapshots.push_back(
-            {id, e.dirty, e.remaining, e.refilled_at, e.last_used_at, e.last_used_ip});
+        if (e.dirty == 0) {
+          // Kept by a Reset while its use was in flight, and not taken again just now.
+          if (Shard::Forgettable(e) && e.flight != epoch) shard.entries.erase(it);
+          continue;
+        }
+        snapshots.push_back({id, e.dirty, e.period_refilled, e.spent, e.set_at, e.refilled_at,
+                             e.next_refill_at, e.last_used_at, e.last_used_ip});
+        if (e.dirty & kQuotaDirty) {
+          e.spent = 0;
+          e.flight = epoch;
+        }
         e.dirty = 0;
       }
     }
@@ -383,18 +477,40 @@ std::vector<store::KeyUsage> UsageMeter::TakeDirty() {
   return out;
 }
 
+void UsageMeter::Sync(const std::vector<store::StoredQuota>& stored) {
+  for (const store::StoredQuota& q : stored) {
+    const std::optional<index::KeyIdChars> id = index::KeyIndex::IdCharsOf(q.id);
+    if (!id) continue;
+    Shard& shard = ShardOf(*id);
+    std::lock_guard lock(shard.mu);
+    auto it = shard.entries.find(*id);
+    if (it == shard.entries.end() || !InFlight(it->second)) continue;  // a new setting since
+    Entry& entry = it->second;
+    entry.flight = 0;
+    if (q.set_at != entry.set_at || entry.PeriodOf(q.refilled_at) != StoredPeriod::kSame) continue;
+    // The stored balance is fresher than the index's: it holds after a Reset too.
+    entry.has_quota = true;
+    entry.remaining = q.remaining - entry.spent;
+  }
+}
+
 void UsageMeter::PutBack(const std::vector<store::KeyUsage>& usage) {
   for (const store::KeyUsage& u : usage) {
     const std::optional<index::KeyIdChars> id = index::KeyIndex::IdCharsOf(u.id);
     if (!id) continue;
     Shard& shard = ShardOf(*id);
     std::lock_guard lock(shard.mu);
-    if (u.quota_remaining || u.quota_refilled_at) {
-      // The balance in memory is the put-back one or newer; without one the key was reset and
-      // the put-back balance belongs to a quota that is gone.
+    if (u.quota_spent) {
+      // Still in flight unless a new setting came since; a refill since makes the use moot.
       auto it = shard.entries.find(*id);
-      if (it != shard.entries.end() && it->second.has_quota) {
-        shard.MarkDirty(*id, it->second, kQuotaDirty);
+      if (it != shard.entries.end() && InFlight(it->second)) {
+        Entry& entry = it->second;
+        entry.flight = 0;
+        if (entry.set_at == u.quota_set_at &&
+            entry.refilled_at == u.quota_refilled_at.value_or(kNoTime)) {
+          entry.spent += *u.quota_spent;
+          shard.MarkDirty(*id, entry, kQuotaDirty);
+        }
       }
     }
     if (u.last_used_at) {

@@ -23,46 +23,91 @@
 // window afresh. limit <= 0 refuses every call; window_ms < 1 is taken as 1, and one above 2^40
 // (about 35 years) as 2^40. Limits above 2^32 - 1 are treated as 2^32 - 1.
 //
-// Quota: the balance of a key starts from the stored quota (Quota::remaining) the first time the
-// key is seen, or after Reset; from then on the in-memory balance is the truth and the stored
-// one is only read again after a restart. Spend(cost) succeeds iff balance >= cost and then takes
-// cost; a refused spend takes nothing. cost 0 is a check: allowed while the balance is >= 0. A
-// negative cost is treated as 0 (it can never add units); callers should refuse it as bad input.
-// Refill ("daily" | "monthly", Quota::refill_amount): once the clock reaches the first UTC
-// midnight (daily) or first day of a month (monthly) after refilled_at, the balance becomes
-// refill_amount (set, not added: unused units do not carry over) and refilled_at becomes now. A
-// quota with a refill and no refilled_at is anchored at its first use (refilled_at = that time,
-// written back like a refill), so a restart does not push its first refill later.
-//
-// Crash-loss window: nothing here is durable until a RecordUsage with it commits. After a kill -9
-// the meter starts again from the stored balances, so units spent since the last committed flush
-// can be spent again: with the flusher running every second, a quota can be over-spent by at most
-// the units spent in the last second before the crash (plus, while flushes fail, the time since
-// the last one that succeeded: failed batches are put back and retried). The same holds for a
-// refill done in memory (it happens again, which sets the same balance) and for last_used
-// (it may go back by up to one flush interval). Rate windows are not stored at all: after a
-// restart each key may get up to `limit` calls more in its current window.
-//
-// Several nodes on one store each keep their own meter: each enforces the rate limit on its own
-// (so a key may get limit x nodes per window overall) and spends quota from its own copy of the
-// balance, the last flush winning in the store.
+// Quota: the balance of a key starts from the stored quota (Quota::remaining, from the index)
+// the first time the key is seen, after Reset, or when the index brings a newer setting of it
+// (a greater Quota::set_at); from then on the balance here is the truth on this node, brought in
+// line with the store at each flush (Sync, below). Spend(cost) succeeds iff balance >= cost and
+// then takes cost; a refused spend takes nothing. cost 0 is a check: allowed while the balance is
+// >= 0. A negative cost is treated as 0 (it can never add units); callers should refuse it as bad
+// input.
+// Refill ("daily" | "monthly", Quota::refill_amount): once the clock reaches the end of the
+// refill period (the first UTC midnight, or first day of a month, after refilled_at), the balance
+// becomes refill_amount (set, not added: unused units do not carry over) and refilled_at becomes
+// the boundary that was passed (the start of the period now running: several missed boundaries
+// are one refill). A quota with a refill and no refilled_at is anchored at its first use
+// (refilled_at = the start of that day or month, written back like a refill but keeping the
+// balance), so a restart does not push its first refill later.
 //
 // Flushing: about once a second, batch = TakeDirty(), then one store Write running
-// tx.RecordUsage(batch); if the Write fails, PutBack(batch). Once more at shutdown, after
-// verification has stopped.
+// stored = tx.RecordUsage(batch); if the Write succeeds, Sync(stored), else PutBack(batch). One
+// batch at a time (one UsageFlusher per meter); once more at shutdown, after verification has
+// stopped. A batch carries, per key, the units spent here since the previous batch (a delta, not
+// a balance), the setting (set_at) and refill period they were spent in, and the last use.
+//
+// Several nodes on one store (PostgreSQL) each keep their own meter and flusher:
+//   - Quota use is a delta. The store subtracts a batch's units from its balance in the flush's
+//     transaction and returns the result; Sync sets the balance here to that stored balance less
+//     the units spent here since the batch was taken. So the stored balance is always the quota
+//     less every unit any node accepted (less than 0 by what was over-spent), and each node sees
+//     the others' spending at its next flush.
+//   - Refills are named by the period they open (refilled_at, a boundary). Each node refills in
+//     memory when its clock passes the boundary and flushes its use of the new period; the store
+//     applies the first such use it gets as the refill (balance = refill_amount - units), and
+//     subtracts the others' use of that period from it: two nodes refilling the same period
+//     refill once and lose none of each other's units. Units spent in a period the store has
+//     left (a node whose clock is behind, at a boundary) are dropped; nodes' clocks should agree
+//     to well under a flush interval.
+//   - An admin's new quota (PATCH) has a greater set_at. The store drops use of an older setting,
+//     so no delta spent from the old quota is taken from the new one; this node takes the new
+//     setting from SetQuota, or from the index at the next Spend (as do the other nodes once the
+//     change feed brings it, with SetQuota or Reset). Until then they spend from the old setting,
+//     and that use is not counted against the new one.
+//   - last_used_at never goes back in the store (it keeps the later time; the ip goes with it).
+//   - Rate limits stay per node: an exact window across nodes would cost a store round trip per
+//     verification, against in-memory verification (DESIGN §7). A key may get up to
+//     limit x nodes calls per window overall; to hold it to about `limit`, balance keys stickily
+//     (one node per key or per client) or give the key limit / nodes.
+//
+//   Bound. A node accepts a unit only while its balance covers it, and its balance lacks only
+//   the units the other nodes accepted that its last flush did not see (those accepted after
+//   taking the batches they committed before it). So, per quota setting and refill period, the
+//   units accepted beyond the quota are at most
+//     (a) the units the other nodes had accepted unseen by the node that accepted the last unit;
+//         with one node, none; and
+//     (b) the units accepted for the key, on all nodes together, in the 2I + 4L after it ran out,
+//         with I the flush interval (1 s) and L the time a flush takes from TakeDirty to the
+//         return of its commit (store write lock included): every unit accepted before then is
+//         committed within I + 2L, and every node still accepting flushes and learns of it
+//         within I + 2L more. That is about 2 s of the key's traffic over all nodes while the
+//         store is healthy; while flushes fail, the time since they last succeeded adds to it.
+//   The stored balance shows the over-spending: it goes below zero by as much.
+//
+// Crash-loss window: nothing here is durable until a RecordUsage with it commits. After a kill -9
+// the node starts again from the stored balances, which lack the units it spent since its last
+// committed flush: those can be spent again. With the flusher running every second, a quota can
+// be over-spent by at most the units that node spent in the last second or so before the crash
+// (I + 2L; plus, while flushes fail, the time since the last one that succeeded: failed batches
+// are put back and retried), on top of the bound above. A refill done in memory is done again
+// (the store takes one per period), and last_used may lag by up to one flush interval. A flush
+// whose commit failed with its outcome unknown (a lost connection) is retried, and so may count
+// its units twice: never fewer. Rate windows are not stored at all: after a restart each key may
+// get up to `limit` calls more in its current window.
 //
 // Memory: one entry per key that was checked, spent or used since start-up (entries go only with
-// Reset). Measured with glibc (usage_meter_benchmark, BM_MemoryPerKey): 140 to 210 bytes per key
-// (a 96-byte slot of an open-addressing table, holding the id, the quota balance and the last
-// use, at the 44-87% fill the table keeps while it doubles; plus its share of the lists of
-// changed keys), 128 bytes more for a key with a rate limit. An IP longer than 15 characters
-// adds its heap string (about 48 bytes). 33 KB for an empty meter.
+// Reset). Measured with glibc (usage_meter_benchmark, BM_MemoryPerKey): 160 to 240 bytes per key
+// (a 112-byte slot of an open-addressing table, holding the id, the quota balance, its unflushed
+// use, setting and period, and the last use, at the 44-87% fill the table keeps while it
+// doubles; plus its share of the lists of changed keys), 128 bytes more for a key with a rate
+// limit. An IP longer than 15 characters adds its heap string (about 48 bytes). 33 KB for an
+// empty meter.
 //
 // Thread-safety: every method may be called from any thread at once. Keys are spread over 256
 // shards by id hash, each behind its own mutex held for a few dozen nanoseconds; there is no
-// global lock. TakeDirty and PutBack lock one shard at a time. A shard's table grows by doubling
-// under its lock, holding up that shard's callers while it moves its entries (1/256 of them).
+// global lock. TakeDirty, Sync and PutBack lock one shard at a time. A shard's table grows by
+// doubling under its lock, holding up that shard's callers while it moves its entries (1/256 of
+// them).
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -118,7 +163,8 @@ class UsageMeter {
   RateDecision CheckRate(const index::KeyIdChars& id, const domain::RateLimit& limit);
 
   // Spends `cost` units of the quota of key `id`, whose stored quota (from the index) is
-  // `stored`: read for the starting balance and for the refill settings.
+  // `stored`: read for the starting balance and the refill settings when the meter holds no
+  // balance of that setting or a newer one (Quota::set_at), and for the refill amount.
   QuotaDecision Spend(const index::KeyIdChars& id, const domain::Quota& stored, std::int64_t cost);
 
   // Notes a verification of key `id` at `now` from `ip` (may be empty). An older `now` than the
@@ -132,29 +178,36 @@ class UsageMeter {
   UsageSnapshot Peek(const index::KeyIdChars& id, const std::optional<domain::RateLimit>& limit,
                      const std::optional<domain::Quota>& stored) const;
 
-  // Forgets the rate window and quota balance of key `id` (and its entry, unless a last use is
+  // Forgets the rate window and quota balance of key `id` (and its entry, unless usage is
   // waiting to be flushed): for a deleted key, or a changed rate limit or quota. The next Spend
-  // starts from the stored quota it is given.
-  //
-  // For a PATCH that sets a new quota, SetQuota is better: with Reset, a flush that runs between
-  // the PATCH's commit and the Reset writes the old balance over the new one, and a Spend that
-  // still sees the old index entry after the Reset starts again from the old stored balance.
+  // starts again from the stored quota it is given. Units spent here and not flushed yet are
+  // still flushed (they were spent; the store drops them if their setting was replaced), and when
+  // the stored quota is of their setting the new balance is the stored one less them, as the
+  // store will have it once they are flushed.
   void Reset(const index::KeyIdChars& id);
 
-  // Installs `quota` as the state of key `id` (std::nullopt: the key has no quota any more) and
-  // marks it to be flushed. Call it after a change that stored a new quota has committed and been
-  // published to the index: the next flush writes the new balance again, which repairs a flush of
-  // the old balance that raced with the change, and Spend calls that still see the old index
-  // entry spend from the new balance.
+  // Installs `quota` as the state of key `id` (std::nullopt: the key has no quota any more, and
+  // its unflushed use is dropped), unless the meter holds that setting (Quota::set_at) or a newer
+  // one already: a changed key whose quota was not set anew keeps the balance here, fresher than
+  // the stored one. Call it once a change that stored a new quota has committed: Spend calls
+  // that still see the old index entry spend from the new balance, and no use of the old setting
+  // reaches the new one (the store drops it).
   void SetQuota(const index::KeyIdChars& id, const std::optional<domain::Quota>& quota);
 
   // Everything that changed since the last call, one entry per key with only the changed fields
-  // set (quota balance and refilled_at together; last use time and ip together), for one
-  // RecordUsage. Each key is marked clean.
+  // set (the quota's use since the last call with its setting and period; last use time and ip
+  // together), for one RecordUsage. Each key is marked clean and its unflushed use zeroed.
   std::vector<store::KeyUsage> TakeDirty();
 
-  // Marks again as changed what a TakeDirty returned and failed to write, unless newer values
-  // have come since (they are flushed instead). A quota of a key reset since is dropped.
+  // Brings the balances in line with the store once the RecordUsage of the last TakeDirty's
+  // batch has committed: a key's balance becomes the stored one less the units spent here since
+  // that TakeDirty, when `stored` is of the setting and refill period the balance is in (else it
+  // is left: the store will catch up with a refill done here, or the index with a new setting).
+  void Sync(const std::vector<store::StoredQuota>& stored);
+
+  // Marks again as changed what a TakeDirty returned and failed to write: its units are added to
+  // those spent since (when of the same setting and period; a key reset since keeps them to
+  // flush), and a last use unless a newer one has come since.
   void PutBack(const std::vector<store::KeyUsage>& usage);
 
   // Keys with an entry (for metrics and tests).
@@ -166,9 +219,13 @@ class UsageMeter {
   struct Shard;
 
   Shard& ShardOf(const index::KeyIdChars& id) const;
+  // Whether use of `entry`'s quota was taken by the last TakeDirty and is not yet Synced or put
+  // back (its shard locked).
+  bool InFlight(const Entry& entry) const;
 
   const domain::Clock& clock_;
   std::unique_ptr<Shard[]> shards_;
+  std::atomic<std::uint32_t> flush_epoch_{0};  // counts TakeDirty calls; never 0 after one
 };
 
 }  // namespace latchkey::service

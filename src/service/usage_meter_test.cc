@@ -42,11 +42,22 @@ UnixMillis Utc(int y, unsigned m, unsigned d, int hour = 0, int minute = 0, int 
 }
 
 domain::Quota QuotaOf(std::int64_t remaining, std::optional<std::string> interval = std::nullopt,
-                      std::int64_t amount = 0, std::optional<UnixMillis> refilled_at = {}) {
+                      std::int64_t amount = 0, std::optional<UnixMillis> refilled_at = {},
+                      UnixMillis set_at = 0) {
   return {.remaining = remaining,
           .refill_interval = std::move(interval),
           .refill_amount = amount,
-          .refilled_at = refilled_at};
+          .refilled_at = refilled_at,
+          .set_at = set_at};
+}
+
+// A quota without refill of setting `set_at`.
+domain::Quota SetQuotaOf(std::int64_t remaining, UnixMillis set_at) {
+  return QuotaOf(remaining, std::nullopt, 0, std::nullopt, set_at);
+}
+
+std::string PublicIdOf(const index::KeyIdChars& id) {
+  return "key_" + std::string(id.data(), id.size());
 }
 
 // Whether no interval [t, t + window) holds more than `limit` of `times` (sorted or not).
@@ -359,26 +370,46 @@ TEST(UsageMeterConcurrency, ThreadsNeverOverspend) {
   EXPECT_EQ(allowed.load(), 1234);
   std::vector<store::KeyUsage> dirty = meter.TakeDirty();
   ASSERT_EQ(dirty.size(), 1u);
-  EXPECT_EQ(dirty[0].quota_remaining, 0);
+  EXPECT_EQ(dirty[0].quota_spent, 1234);
 }
 
 TEST_F(UsageMeterTest, DailyRefillSetsTheBalanceAtTheNextUtcMidnight) {
   clock_.Set(Utc(2024, 1, 5, 10));
   const domain::Quota stored = QuotaOf(2, "daily", 5);
   EXPECT_EQ(meter_.Spend(Id('a'), stored, 2).remaining, 0);
-  // A quota never refilled is anchored at its first use, and that is written back.
+  // A quota never refilled is anchored in the period of its first use, and that is written back
+  // (as an anchor: no refill).
   std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
   ASSERT_EQ(dirty.size(), 1u);
-  EXPECT_EQ(dirty[0].quota_refilled_at, Utc(2024, 1, 5, 10));
+  EXPECT_EQ(dirty[0], (store::KeyUsage{.id = "key_aaaaaaaaaaaaaaaa",
+                                       .quota_spent = 2,
+                                       .quota_refilled_at = Utc(2024, 1, 5),
+                                       .quota_next_refill_at = Utc(2024, 1, 6),
+                                       .quota_refilled = false}));
 
   clock_.Set(Utc(2024, 1, 5, 23, 59, 59, 999));
   EXPECT_FALSE(meter_.Spend(Id('a'), stored, 1).allowed);
-  clock_.Set(Utc(2024, 1, 6));
+  clock_.Set(Utc(2024, 1, 6, 0, 0, 0, 1));
   EXPECT_EQ(meter_.Spend(Id('a'), stored, 1).remaining, 4);  // set to 5, then spent
+  // The refill is named by the boundary it passed.
   dirty = meter_.TakeDirty();
   ASSERT_EQ(dirty.size(), 1u);
-  EXPECT_EQ(dirty[0].quota_remaining, 4);
-  EXPECT_EQ(dirty[0].quota_refilled_at, Utc(2024, 1, 6));
+  EXPECT_EQ(dirty[0], (store::KeyUsage{.id = "key_aaaaaaaaaaaaaaaa",
+                                       .quota_spent = 1,
+                                       .quota_refilled_at = Utc(2024, 1, 6),
+                                       .quota_next_refill_at = Utc(2024, 1, 7),
+                                       .quota_refilled = true}));
+}
+
+TEST_F(UsageMeterTest, StoredRefilledAtInsideAPeriodNamesThatPeriod) {
+  // Rows from before periods were named by their boundary hold the time of the refill.
+  clock_.Set(Utc(2024, 1, 5, 12));
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(5, "monthly", 10, Utc(2024, 1, 3, 10)), 1).remaining, 4);
+  std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0].quota_refilled_at, Utc(2024, 1, 1));
+  EXPECT_EQ(dirty[0].quota_next_refill_at, Utc(2024, 2, 1));
+  EXPECT_FALSE(dirty[0].quota_refilled);
 }
 
 TEST_F(UsageMeterTest, RefillSetsRatherThanAdds) {
@@ -430,17 +461,28 @@ TEST_F(UsageMeterTest, NoRefillWithoutAnInterval) {
   EXPECT_EQ(dirty[0].quota_refilled_at, std::nullopt);
 }
 
-TEST_F(UsageMeterTest, RefillSettingsFollowTheIndex) {
+TEST_F(UsageMeterTest, ANewerSettingInTheIndexReplacesTheBalance) {
   clock_.Set(Utc(2024, 1, 5, 10));
   EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(1), 1).remaining, 0);
-  const domain::Quota now_daily = QuotaOf(1, "daily", 7);  // a PATCH without SetQuota
+  // A PATCH on another node, which the index has before SetQuota or Reset come.
+  const domain::Quota now_daily = QuotaOf(1, "daily", 7, std::nullopt, /*set_at=*/5);
+  EXPECT_EQ(meter_.Spend(Id('a'), now_daily, 1).remaining, 0);
   EXPECT_FALSE(meter_.Spend(Id('a'), now_daily, 1).allowed);
+  // The unflushed use of the old setting was dropped; the new one's is flushed with its setting.
+  std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0].quota_spent, 1);
+  EXPECT_EQ(dirty[0].quota_set_at, 5);
   clock_.Set(Utc(2024, 1, 6));
   EXPECT_EQ(meter_.Spend(Id('a'), now_daily, 1).remaining, 6);
+  // An older setting (a stale index entry) does not replace it.
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(100), 1).remaining, 5);
 }
 
 TEST_F(UsageMeterTest, ResetStartsAgainFromTheStoredQuota) {
   EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(3), 3).remaining, 0);
+  meter_.TakeDirty();
+  meter_.Sync({{.id = PublicIdOf(Id('a')), .remaining = 0}});  // as the flusher does
   EXPECT_TRUE(meter_.CheckRate(Id('a'), {.limit = 1, .window_ms = 1000}).allowed);
   meter_.Reset(Id('a'));
   EXPECT_EQ(meter_.EntryCount(), 0u);
@@ -449,38 +491,199 @@ TEST_F(UsageMeterTest, ResetStartsAgainFromTheStoredQuota) {
   meter_.Reset(Id('z'));  // unknown: nothing happens
 }
 
-TEST_F(UsageMeterTest, ResetDropsTheBalanceToFlushButKeepsTheLastUse) {
+TEST_F(UsageMeterTest, ResetKeepsTheUseWaitingToBeFlushed) {
   meter_.Spend(Id('a'), QuotaOf(3), 1);
   meter_.RecordUse(Id('a'), kStart, "203.0.113.7");
   meter_.Reset(Id('a'));
   std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
   ASSERT_EQ(dirty.size(), 1u);
   EXPECT_EQ(dirty[0], (store::KeyUsage{.id = "key_aaaaaaaaaaaaaaaa",
+                                       .quota_spent = 1,
                                        .last_used_at = kStart,
                                        .last_used_ip = "203.0.113.7"}));
 }
 
-TEST_F(UsageMeterTest, SetQuotaInstallsTheNewBalanceAndFlushesIt) {
+TEST_F(UsageMeterTest, AfterResetTheBalanceIsTheStoredOneLessTheUseNotFlushedYet) {
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(10), 3).remaining, 7);
+  meter_.Reset(Id('a'));
+  EXPECT_EQ(meter_.EntryCount(), 1u);
+  // The stored balance moved on (other nodes spent 2); the 3 spent here are not in it yet.
+  EXPECT_EQ(meter_.Peek(Id('a'), std::nullopt, QuotaOf(8)).quota_remaining, 5);
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(8), 1).remaining, 4);
+  std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0].quota_spent, 4);
+
+  // A stored quota of a newer setting: the use of the old one is dropped.
+  EXPECT_EQ(meter_.Spend(Id('b'), QuotaOf(10), 3).remaining, 7);
+  meter_.Reset(Id('b'));
+  EXPECT_EQ(meter_.Spend(Id('b'), SetQuotaOf(8, 1), 1).remaining, 7);
+  dirty = meter_.TakeDirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0].quota_spent, 1);
+  EXPECT_EQ(dirty[0].quota_set_at, 1);
+}
+
+TEST_F(UsageMeterTest, AfterResetAnUnflushedRefillStillCounts) {
+  clock_.Set(Utc(2024, 1, 5, 10));
+  const domain::Quota stored = QuotaOf(3, "daily", 10, Utc(2024, 1, 5));
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 1).remaining, 2);
+  clock_.Set(Utc(2024, 1, 6, 1));
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 2).remaining, 8);  // refilled, then spent
+  meter_.Reset(Id('a'));
+  // The index still has the first day: the store will take this node's refill.
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 0).remaining, 8);
+  std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0].quota_spent, 2);
+  EXPECT_EQ(dirty[0].quota_refilled_at, Utc(2024, 1, 6));
+  EXPECT_TRUE(dirty[0].quota_refilled);
+}
+
+TEST_F(UsageMeterTest, ResetDuringAFlushKeepsTheEntryUntilTheFlushIsDone) {
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(10), 2).remaining, 8);
+  std::vector<store::KeyUsage> batch = meter_.TakeDirty();
+  meter_.Reset(Id('a'));  // a rate limit PATCH, say
+  EXPECT_EQ(meter_.EntryCount(), 1u);
+  // The flush commits: 5 left, other nodes having spent 3. Fresher than the index's 10.
+  meter_.Sync({{.id = PublicIdOf(Id('a')), .remaining = 5}});
+  EXPECT_EQ(meter_.Peek(Id('a'), std::nullopt, QuotaOf(10)).quota_remaining, 5);
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(10), 1).remaining, 4);
+
+  // A deleted key: the flush finds no row, and the entry goes at the next TakeDirty.
+  EXPECT_EQ(meter_.Spend(Id('b'), QuotaOf(10), 2).remaining, 8);
+  (void)meter_.TakeDirty();
+  meter_.Reset(Id('b'));
+  meter_.Sync({});
+  EXPECT_EQ(meter_.EntryCount(), 2u);
+  (void)meter_.TakeDirty();
+  EXPECT_EQ(meter_.EntryCount(), 1u);
+}
+
+TEST_F(UsageMeterTest, SetQuotaInstallsANewSetting) {
   const domain::Quota old_quota = QuotaOf(5);
   meter_.Spend(Id('a'), old_quota, 1);
-  meter_.TakeDirty();
-  meter_.SetQuota(Id('a'), QuotaOf(1000, "monthly", 1000, Utc(2024, 1, 1)));
+  meter_.Spend(Id('a'), old_quota, 1);  // not flushed: dropped with the old setting
+  const domain::Quota new_quota = QuotaOf(1000, "monthly", 1000, Utc(2023, 11, 1), 10);
+  meter_.SetQuota(Id('a'), new_quota);
+  EXPECT_TRUE(meter_.TakeDirty().empty());  // the PATCH stored the balance: nothing to flush
   // A verification that still sees the old index entry spends from the new balance.
   EXPECT_EQ(meter_.Spend(Id('a'), old_quota, 1).remaining, 999);
   std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
   ASSERT_EQ(dirty.size(), 1u);
-  EXPECT_EQ(dirty[0].quota_remaining, 999);
+  EXPECT_EQ(dirty[0], (store::KeyUsage{.id = "key_aaaaaaaaaaaaaaaa",
+                                       .quota_spent = 1,
+                                       .quota_set_at = 10,
+                                       .quota_refilled_at = Utc(2023, 11, 1),
+                                       .quota_next_refill_at = Utc(2023, 12, 1)}));
 
-  meter_.SetQuota(Id('b'), QuotaOf(7));  // flushed even before any use
-  dirty = meter_.TakeDirty();
-  ASSERT_EQ(dirty.size(), 1u);
-  EXPECT_EQ(dirty[0].id, "key_bbbbbbbbbbbbbbbb");
-  EXPECT_EQ(dirty[0].quota_remaining, 7);
+  // The same setting again (a change of something else, reloaded with a stored balance older
+  // than this node's): the balance here stays.
+  domain::Quota reloaded = new_quota;
+  reloaded.remaining = 1000;
+  meter_.SetQuota(Id('a'), reloaded);
+  EXPECT_EQ(meter_.Spend(Id('a'), reloaded, 1).remaining, 998);
+  meter_.SetQuota(Id('a'), QuotaOf(50));  // an older setting: ignored too
+  EXPECT_EQ(meter_.Spend(Id('a'), reloaded, 1).remaining, 997);
 
-  meter_.Spend(Id('b'), QuotaOf(7), 1);
+  meter_.SetQuota(Id('b'), SetQuotaOf(7, 3));
+  EXPECT_EQ(meter_.Spend(Id('b'), QuotaOf(100), 1).remaining, 6);
   meter_.SetQuota(Id('b'), std::nullopt);  // quota removed: nothing left to flush
+  (void)meter_.TakeDirty();
+  meter_.Spend(Id('b'), SetQuotaOf(7, 4), 1);
+  meter_.SetQuota(Id('b'), std::nullopt);
   EXPECT_TRUE(meter_.TakeDirty().empty());
-  EXPECT_EQ(meter_.Spend(Id('b'), QuotaOf(3), 1).remaining, 2);
+  EXPECT_EQ(meter_.Spend(Id('b'), SetQuotaOf(3, 5), 1).remaining, 2);
+}
+
+TEST_F(UsageMeterTest, UseOfAnOldSettingInFlightIsNeitherSyncedNorPutBack) {
+  meter_.Spend(Id('a'), SetQuotaOf(5, 1), 2);
+  std::vector<store::KeyUsage> batch = meter_.TakeDirty();
+  meter_.SetQuota(Id('a'), SetQuotaOf(100, 2));
+  meter_.Sync({{.id = PublicIdOf(Id('a')), .remaining = 3, .set_at = 1}});
+  EXPECT_EQ(meter_.Spend(Id('a'), SetQuotaOf(100, 2), 0).remaining, 100);
+  meter_.PutBack(batch);
+  EXPECT_TRUE(meter_.TakeDirty().empty());
+}
+
+// --- Several nodes: Sync ---
+
+TEST_F(UsageMeterTest, SyncTakesTheStoredBalanceLessWhatWasSpentSinceTheBatch) {
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(100), 10).remaining, 90);
+  std::vector<store::KeyUsage> batch = meter_.TakeDirty();
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch[0].quota_spent, 10);
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(100), 5).remaining, 85);  // while the batch is written
+  // The store had 100, another node's flush took 20, this batch 10: 70.
+  meter_.Sync({{.id = PublicIdOf(Id('a')), .remaining = 70}});
+  QuotaDecision d = meter_.Spend(Id('a'), QuotaOf(100), 0);
+  EXPECT_EQ(d.remaining, 65);
+  // Only the units spent since the batch go with the next one.
+  batch = meter_.TakeDirty();
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch[0].quota_spent, 5);
+  meter_.Sync({{.id = PublicIdOf(Id('a')), .remaining = -3}});   // other nodes over-spent
+  EXPECT_FALSE(meter_.Spend(Id('a'), QuotaOf(100), 0).allowed);  // not even a check
+  EXPECT_EQ(meter_.Peek(Id('a'), std::nullopt, QuotaOf(100)).quota_remaining, -3);
+}
+
+TEST_F(UsageMeterTest, SyncLeavesABalanceOfAnotherSettingOrPeriod) {
+  clock_.Set(Utc(2024, 1, 5, 23));
+  const domain::Quota stored = QuotaOf(50, "daily", 100, Utc(2024, 1, 5), 7);
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 1).remaining, 49);
+  (void)meter_.TakeDirty();
+  // A stored quota of another setting (replaced on another node): left to the index.
+  meter_.Sync(
+      {{.id = PublicIdOf(Id('a')), .remaining = 5, .set_at = 8, .refilled_at = Utc(2024, 1, 5)}});
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 1).remaining, 48);
+  (void)meter_.TakeDirty();
+  // The store in a later period than this node (another node's clock ahead): left too.
+  meter_.Sync(
+      {{.id = PublicIdOf(Id('a')), .remaining = 90, .set_at = 7, .refilled_at = Utc(2024, 1, 6)}});
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 1).remaining, 47);
+  (void)meter_.TakeDirty();
+  // This node refilled after taking the batch: the store's balance is of the day before.
+  clock_.Set(Utc(2024, 1, 6, 1));
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 1).remaining, 99);
+  meter_.Sync(
+      {{.id = PublicIdOf(Id('a')), .remaining = 40, .set_at = 7, .refilled_at = Utc(2024, 1, 5)}});
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 0).remaining, 99);
+  // A Sync after the next TakeDirty is not about this batch: left too (one batch at a time).
+  (void)meter_.TakeDirty();
+  (void)meter_.TakeDirty();
+  meter_.Sync(
+      {{.id = PublicIdOf(Id('a')), .remaining = 1, .set_at = 7, .refilled_at = Utc(2024, 1, 6)}});
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 0).remaining, 99);
+  meter_.Sync({{.id = "not a key id", .remaining = 1}});  // ignored
+}
+
+TEST_F(UsageMeterTest, TwoMetersOnOneBalanceSeeEachOtherAtEachSync) {
+  // The store's rules for a quota without refill, for two nodes flushing in turn.
+  std::int64_t stored = 100;
+  UsageMeter other(clock_);
+  auto flush = [&](UsageMeter& meter) {
+    for (const store::KeyUsage& u : meter.TakeDirty()) {
+      stored -= u.quota_spent.value_or(0);
+      meter.Sync({{.id = u.id, .remaining = stored}});
+    }
+  };
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(100), 30).remaining, 70);
+  EXPECT_EQ(other.Spend(Id('a'), QuotaOf(100), 50).remaining, 50);
+  flush(meter_);
+  flush(other);
+  EXPECT_EQ(stored, 20);
+  EXPECT_EQ(other.Spend(Id('a'), QuotaOf(100), 0).remaining, 20);
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(100), 10).remaining, 60);  // not synced since
+  flush(meter_);
+  EXPECT_EQ(meter_.Spend(Id('a'), QuotaOf(100), 0).remaining, 10);
+  // Both spend what they see: the over-spending is what the other had not seen.
+  EXPECT_TRUE(meter_.Spend(Id('a'), QuotaOf(100), 10).allowed);
+  EXPECT_TRUE(other.Spend(Id('a'), QuotaOf(100), 20).allowed);
+  flush(meter_);
+  flush(other);
+  EXPECT_EQ(stored, -20);
+  flush(meter_);  // nothing spent since: no sync, but nothing to spend either way
+  EXPECT_FALSE(other.Spend(Id('a'), QuotaOf(100), 1).allowed);
 }
 
 // --- Last use ---
@@ -517,10 +720,10 @@ TEST_F(UsageMeterTest, TakeDirtyReturnsEachChangedKeyOnceWithOnlyItsChangedField
             [](const store::KeyUsage& x, const store::KeyUsage& y) { return x.id < y.id; });
   EXPECT_EQ(dirty,
             (std::vector<store::KeyUsage>{
-                {.id = "key_aaaaaaaaaaaaaaaa", .quota_remaining = 7},
+                {.id = "key_aaaaaaaaaaaaaaaa", .quota_spent = 3},
                 {.id = "key_bbbbbbbbbbbbbbbb", .last_used_at = kStart, .last_used_ip = "::1"},
                 {.id = "key_cccccccccccccccc",
-                 .quota_remaining = 9,
+                 .quota_spent = 1,
                  .last_used_at = kStart + 1,
                  .last_used_ip = "::2"},
             }));
@@ -544,25 +747,37 @@ TEST_F(UsageMeterTest, PutBackRemarksWithoutOverwritingNewerValues) {
   EXPECT_EQ(dirty,
             (std::vector<store::KeyUsage>{
                 {.id = "key_aaaaaaaaaaaaaaaa",
-                 .quota_remaining = 8,
+                 .quota_spent = 2,  // the put-back unit and the new one
                  .last_used_at = kStart + 5,
                  .last_used_ip = "::5"},
                 {.id = "key_bbbbbbbbbbbbbbbb", .last_used_at = kStart, .last_used_ip = "::1"},
             }));
 }
 
-TEST_F(UsageMeterTest, PutBackDropsTheBalanceOfAResetKeyButRestoresItsLastUse) {
-  meter_.Spend(Id('a'), QuotaOf(10), 1);
-  meter_.RecordUse(Id('a'), kStart, "::1");
+TEST_F(UsageMeterTest, PutBackDropsUseOfAPeriodRefilledSince) {
+  clock_.Set(Utc(2024, 1, 5, 23));
+  const domain::Quota stored = QuotaOf(5, "daily", 10, Utc(2024, 1, 5));
+  meter_.Spend(Id('a'), stored, 2);
   std::vector<store::KeyUsage> failed = meter_.TakeDirty();
-  meter_.Reset(Id('a'));  // e.g. deleted while the flush was failing
-  EXPECT_EQ(meter_.EntryCount(), 0u);
+  clock_.Set(Utc(2024, 1, 6, 1));
+  EXPECT_EQ(meter_.Spend(Id('a'), stored, 1).remaining, 9);
   meter_.PutBack(failed);
   std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
   ASSERT_EQ(dirty.size(), 1u);
-  EXPECT_EQ(dirty[0],
-            (store::KeyUsage{
-                .id = "key_aaaaaaaaaaaaaaaa", .last_used_at = kStart, .last_used_ip = "::1"}));
+  EXPECT_EQ(dirty[0].quota_spent, 1);
+  EXPECT_EQ(dirty[0].quota_refilled_at, Utc(2024, 1, 6));
+}
+
+TEST_F(UsageMeterTest, PutBackKeepsTheUseOfAKeyResetSince) {
+  meter_.Spend(Id('a'), QuotaOf(10), 1);
+  meter_.RecordUse(Id('a'), kStart, "::1");
+  std::vector<store::KeyUsage> failed = meter_.TakeDirty();
+  meter_.Reset(Id('a'));               // e.g. deleted while the flush was failing
+  EXPECT_EQ(meter_.EntryCount(), 1u);  // its use is in flight
+  meter_.PutBack(failed);
+  std::vector<store::KeyUsage> dirty = meter_.TakeDirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0], failed[0]);                               // the store skips a deleted key
   meter_.PutBack({{.id = "not a key id", .last_used_at = 1}});  // ignored
   EXPECT_TRUE(meter_.TakeDirty().empty());
 }
@@ -574,13 +789,13 @@ TEST(UsageMeterConcurrency, FlushingWhileThreadsSpendLosesNothing) {
   constexpr int kKeys = 64;
   constexpr int kCalls = 20'000;
   std::atomic<bool> done{false};
-  std::map<std::string, store::KeyUsage> flushed;  // the last value written per key
+  std::map<std::string, store::KeyUsage> flushed;  // units and last use written per key
   std::thread flusher([&] {
     auto flush = [&] {
       for (store::KeyUsage& usage : meter.TakeDirty()) {
         store::KeyUsage& last = flushed[usage.id];
         last.id = usage.id;
-        if (usage.quota_remaining) last.quota_remaining = usage.quota_remaining;
+        if (usage.quota_spent) last.quota_spent = last.quota_spent.value_or(0) + *usage.quota_spent;
         if (usage.last_used_at) {
           EXPECT_GE(*usage.last_used_at, last.last_used_at.value_or(0));
           last.last_used_at = usage.last_used_at;
@@ -611,7 +826,7 @@ TEST(UsageMeterConcurrency, FlushingWhileThreadsSpendLosesNothing) {
     for (int t = 0; t < kThreads; ++t) total += spent[t * kKeys + key];
     const store::KeyUsage& last =
         flushed.at(std::string("key_") + std::string(IdOf(key).data(), IdOf(key).size()));
-    EXPECT_EQ(last.quota_remaining, 1'000'000 - total) << key;
+    EXPECT_EQ(last.quota_spent, total) << key;
     const int last_call = (kCalls - 1 - key) / kKeys * kKeys + key;  // the last i for this key
     EXPECT_EQ(last.last_used_at, kStart + last_call) << key;
   }

@@ -197,6 +197,7 @@ std::string EncodeQuota(const domain::Quota& quota) {
       {"refill_interval", std::move(interval)},
       {"refill_amount", quota.refill_amount},
       {"refilled_at", quota.refilled_at ? json::value(*quota.refilled_at) : json::value(nullptr)},
+      {"set_at", quota.set_at},
   });
 }
 
@@ -215,6 +216,12 @@ Result<domain::Quota> DecodeQuota(std::string_view text) {
     const std::int64_t* millis = at->if_int64();
     if (millis == nullptr) return BadShape(kWhat, "'refilled_at' to be a 64-bit integer or null");
     quota.refilled_at = *millis;
+  }
+  // Added with usage across several nodes: absent in older rows, which count as setting 0.
+  if (const json::value* at = object->if_contains("set_at"); at && !at->is_null()) {
+    const std::int64_t* millis = at->if_int64();
+    if (millis == nullptr) return BadShape(kWhat, "'set_at' to be a 64-bit integer or null");
+    quota.set_at = *millis;
   }
   return quota;
 }

@@ -10,7 +10,8 @@
 //   origins         {"native": true, "browser": false, "referrers": [...]}
 //   rate limit      {"limit": n, "window_ms": n}
 //   quota           {"remaining": n, "refill_interval": "daily" | null, "refill_amount": n,
-//                    "refilled_at": n | null} (refilled_at may be absent: rows written before it)
+//                    "refilled_at": n | null, "set_at": n} (refilled_at and set_at may be absent:
+//                    rows written before them; an absent set_at is 0)
 // The quota format is flat rather than the API's nested "refill" object so that every field of
 // domain::Quota round-trips exactly.
 //

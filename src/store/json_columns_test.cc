@@ -36,8 +36,19 @@ TEST(JsonColumns, ObjectsRoundTrip) {
   domain::Quota refilled{.remaining = 0,
                          .refill_interval = "monthly",
                          .refill_amount = 7,
-                         .refilled_at = 1'700'000'000'123};
+                         .refilled_at = 1'700'000'000'123,
+                         .set_at = 1'700'000'000'001};
   EXPECT_EQ(DecodeQuota(EncodeQuota(refilled)).value(), refilled);
+}
+
+TEST(JsonColumns, QuotaWithoutSetAtIsSettingZero) {
+  Result<domain::Quota> old_row = DecodeQuota(
+      R"({"remaining": 3, "refill_interval": null, "refill_amount": 0, "refilled_at": null})");
+  ASSERT_TRUE(old_row.ok()) << old_row.status().message();
+  EXPECT_EQ(old_row->set_at, 0);
+  EXPECT_FALSE(DecodeQuota(R"({"remaining": 3, "refill_interval": null, "refill_amount": 0,
+                               "set_at": 1.5})")
+                   .ok());
 }
 
 TEST(JsonColumns, QuotaWithoutRefilledAtIsARowFromBeforeUsageTracking) {

@@ -86,14 +86,33 @@ struct AuditFilter {
 };
 
 // Usage of one key, gathered in memory by verification and written in batches (DESIGN §7):
-// only the fields that are set are written.
+// only the fields that are set are written. Several nodes record usage of the same keys, so quota
+// use is a delta and a last use only moves forward (RecordUsage).
 struct KeyUsage {
   std::string id;  // public key id, "key_" + 16 characters
-  std::optional<std::int64_t> quota_remaining = std::nullopt;
+  // Quota units (>= 0) spent since the node's previous flush, from the setting `quota_set_at`
+  // (Quota::set_at) and, for a quota that refills, in the refill period
+  // [quota_refilled_at, quota_next_refill_at) (quota_refilled_at a UTC day or month boundary).
+  // `quota_refilled`: the node began that period with a refill, not by anchoring a quota never
+  // refilled. Unset quota_spent: no quota use (the other quota fields are then ignored).
+  std::optional<std::int64_t> quota_spent = std::nullopt;
+  domain::UnixMillis quota_set_at = 0;
   std::optional<domain::UnixMillis> quota_refilled_at = std::nullopt;
+  std::optional<domain::UnixMillis> quota_next_refill_at = std::nullopt;
+  bool quota_refilled = false;
   std::optional<domain::UnixMillis> last_used_at = std::nullopt;
   std::optional<std::string> last_used_ip = std::nullopt;
   bool operator==(const KeyUsage&) const = default;
+};
+
+// A key's quota as stored once a RecordUsage has applied a batch: what the node that recorded it
+// brings its balance in memory to.
+struct StoredQuota {
+  std::string id;
+  std::int64_t remaining = 0;
+  domain::UnixMillis set_at = 0;
+  std::optional<domain::UnixMillis> refilled_at = std::nullopt;
+  bool operator==(const StoredQuota&) const = default;
 };
 
 // Listings are ordered by (created_at, id) ascending: stable across pages and inserts
@@ -127,12 +146,30 @@ class Transaction {
   virtual Result<Page<domain::ApiKey>> ListKeys(const KeyFilter& filter,
                                                 const PageRequest& page) = 0;
   virtual Result<std::int64_t> CountKeys(const KeyFilter& filter) = 0;
-  // Writes the set fields of each entry into its key: quota_remaining and quota_refilled_at into
-  // `quota` (ignored when the key has no quota), last_used_at and last_used_ip as they are.
-  // Nothing else changes, updated_at included. An id that names no key (deleted since) is
-  // skipped: that is not an error. Entries are applied in order, so a later one for the same
-  // key wins. Meant for batches of thousands in one Write.
-  virtual Status RecordUsage(const std::vector<KeyUsage>& usage) = 0;
+  // Records the usage of keys, entry by entry in order; meant for batches of thousands in one
+  // Write. An id that names no key (deleted since) is skipped: that is not an error. Nothing but
+  // the key's quota balance and refilled_at and its last use changes, updated_at included.
+  //
+  // Quota: an entry with quota_spent, for a key with a quota whose set_at equals quota_set_at
+  // (else the entry's quota use is dropped: it was spent from a setting replaced since). With F
+  // the stored refilled_at:
+  //   - a quota without refill (no quota_refilled_at), or F in [quota_refilled_at,
+  //     quota_next_refill_at) (the same period): remaining -= quota_spent;
+  //   - F < quota_refilled_at, or F unset (a period the store has not entered yet): remaining =
+  //     refill_amount - quota_spent, and refilled_at = quota_refilled_at; but when F is unset and
+  //     not quota_refilled (the anchoring of a quota never refilled), remaining -= quota_spent.
+  //     So the first node to record use of a new period refills it, and the others' use of that
+  //     period is subtracted from it: one refill per period, and no use lost;
+  //   - F >= quota_next_refill_at (the store has entered a later period): dropped.
+  // `remaining` may go below zero: that is the over-spending several nodes allow
+  // (service/usage_meter.h).
+  // Last use: last_used_at becomes the later of the stored and the given time, so that it never
+  // goes back when nodes flush out of order; last_used_ip is written (when given) with a
+  // last_used_at at least as late as the stored one, and kept otherwise.
+  //
+  // Returns the stored quota, once the whole batch is applied, of every key that an entry with
+  // quota_spent names and that has a quota: one each, in no particular order.
+  virtual Result<std::vector<StoredQuota>> RecordUsage(const std::vector<KeyUsage>& usage) = 0;
 
   // Groups. Unique: id; (namespace_id, name). The members are stored with the group:
   // InsertGroup and UpdateGroup write `members` as given (every id must name a principal, else

@@ -87,7 +87,8 @@ ApiKey MakeFullKey(const std::string& id, const std::string& owner_id,
   key.quota = domain::Quota{.remaining = 41,
                             .refill_interval = "monthly",
                             .refill_amount = 1000,
-                            .refilled_at = 1'700'000'000'321};
+                            .refilled_at = 1'700'000'000'321,
+                            .set_at = 1'700'000'000'111};
   key.meta_json = R"({"team":"ml","nested":{"list":[1,2.5,null,true],"ü":"✓"}})";
   key.prefix = "acme_prod";
   key.hint = "acme_prod_…Ab12";
@@ -632,72 +633,231 @@ TEST_P(StoreContractTest, DeleteKey) {
 
 // --- Usage ---
 
-Status RecordUsage(Store& store, const std::vector<KeyUsage>& usage) {
-  return store.Write([&](Transaction& tx) { return tx.RecordUsage(usage); });
+Result<std::vector<StoredQuota>> RecordUsage(Store& store, const std::vector<KeyUsage>& usage) {
+  std::vector<StoredQuota> stored;
+  LK_RETURN_IF_ERROR(store.Write([&](Transaction& tx) -> Status {
+    LK_ASSIGN_OR_RETURN(stored, tx.RecordUsage(usage));
+    return Status::Ok();
+  }));
+  return stored;
 }
 
-TEST_P(StoreContractTest, RecordUsageWritesOnlyTheGivenFields) {
+// UTC midnights: the boundaries of daily refill periods.
+constexpr domain::UnixMillis kDay = 86'400'000;
+constexpr domain::UnixMillis kDay1 = 19'675 * kDay;  // 2023-11-14T00:00:00Z
+constexpr domain::UnixMillis kDay2 = kDay1 + kDay;
+constexpr domain::UnixMillis kDay3 = kDay2 + kDay;
+
+// key_1 with `quota`, and nothing else that RecordUsage writes.
+Status InsertKeyWithQuota(Store& store, const domain::Quota& quota) {
+  ApiKey key = MakeKey("key_1", "k", "pr_a", "ns_a");
+  key.quota = quota;
+  return Insert(store, key);
+}
+
+TEST_P(StoreContractTest, RecordUsageSubtractsWhatWasSpentAndReturnsTheStoredQuota) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
   ApiKey key = MakeFullKey("key_1", "pr_a", "ns_a");
+  key.quota = domain::Quota{.remaining = 100, .refill_interval = std::nullopt, .set_at = 5};
   ASSERT_THAT(Insert(store(), key), IsOk());
 
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .quota_remaining = 7}}), IsOk());
-  key.quota->remaining = 7;
-  EXPECT_EQ(GetKey(store(), "key_1").value(), key);  // refill settings and updated_at kept
+  Result<std::vector<StoredQuota>> stored =
+      RecordUsage(store(), {{.id = "key_1", .quota_spent = 7, .quota_set_at = 5}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored, (std::vector<StoredQuota>{{.id = "key_1", .remaining = 93, .set_at = 5}}));
+  key.quota->remaining = 93;
+  EXPECT_EQ(GetKey(store(), "key_1").value(), key);  // everything else kept, updated_at too
 
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .quota_refilled_at = 1'800'000'000'000}}),
+  // Two nodes' deltas both count, whatever their order.
+  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .quota_spent = 3, .quota_set_at = 5}}).status(),
               IsOk());
-  key.quota->refilled_at = 1'800'000'000'000;
-  EXPECT_EQ(GetKey(store(), "key_1").value(), key);
+  stored = RecordUsage(store(), {{.id = "key_1", .quota_spent = 4, .quota_set_at = 5}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored, (std::vector<StoredQuota>{{.id = "key_1", .remaining = 86, .set_at = 5}}));
 
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .last_used_at = 1'800'000'000'001}}), IsOk());
-  key.last_used_at = 1'800'000'000'001;  // the ip stays
-  EXPECT_EQ(GetKey(store(), "key_1").value(), key);
+  // Nothing spent: nothing changes, and the stored quota is returned all the same.
+  stored = RecordUsage(store(), {{.id = "key_1", .quota_spent = 0, .quota_set_at = 5}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(stored->at(0).remaining, 86);
 
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1",
-                                     .quota_remaining = 0,
-                                     .quota_refilled_at = 1'800'000'000'002,
-                                     .last_used_at = 1'800'000'000'003,
-                                     .last_used_ip = "203.0.113.9"}}),
-              IsOk());
-  key.quota->remaining = 0;
-  key.quota->refilled_at = 1'800'000'000'002;
-  key.last_used_at = 1'800'000'000'003;
-  key.last_used_ip = "203.0.113.9";
-  EXPECT_EQ(GetKey(store(), "key_1").value(), key);
+  // Over-spending (several nodes) shows as a balance below zero.
+  stored = RecordUsage(store(), {{.id = "key_1", .quota_spent = 90, .quota_set_at = 5}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(stored->at(0).remaining, -4);
+  EXPECT_EQ(GetKey(store(), "key_1")->quota->remaining, -4);
 
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1"}}), IsOk());  // nothing set: nothing changes
+  // Entries without quota use return nothing, and change nothing of the quota.
+  stored = RecordUsage(store(), {{.id = "key_1"}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_TRUE(stored->empty());
+  key.quota->remaining = -4;
   EXPECT_EQ(GetKey(store(), "key_1").value(), key);
 }
 
-TEST_P(StoreContractTest, RecordUsageSetsRefilledAtOfAQuotaThatNeverHadOne) {
+TEST_P(StoreContractTest, RecordUsageDropsUseOfAQuotaSetAnewSince) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
-  ApiKey key = MakeKey("key_1", "k", "pr_a", "ns_a");
-  key.quota = domain::Quota{.remaining = 5, .refill_interval = "daily", .refill_amount = 5};
-  ASSERT_THAT(Insert(store(), key), IsOk());
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .quota_remaining = 4}}), IsOk());
-  EXPECT_EQ(GetKey(store(), "key_1")->quota, (domain::Quota{.remaining = 4,
+  ASSERT_THAT(InsertKeyWithQuota(store(), {.remaining = 1000, .set_at = 20}), IsOk());
+  Result<std::vector<StoredQuota>> stored =
+      RecordUsage(store(), {{.id = "key_1", .quota_spent = 7, .quota_set_at = 10},
+                            {.id = "key_1", .quota_spent = 1, .quota_set_at = 30}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored, (std::vector<StoredQuota>{{.id = "key_1", .remaining = 1000, .set_at = 20}}));
+  EXPECT_EQ(GetKey(store(), "key_1")->quota->remaining, 1000);
+}
+
+TEST_P(StoreContractTest, RecordUsageOfARowWithoutSetAtIsOfSettingZero) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(InsertKeyWithQuota(store(), {.remaining = 10}), IsOk());
+  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .quota_spent = 1}}).status(), IsOk());
+  EXPECT_EQ(GetKey(store(), "key_1")->quota->remaining, 9);
+}
+
+TEST_P(StoreContractTest, RecordUsageRefillsOncePerPeriodAndLosesNoUse) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(InsertKeyWithQuota(store(), {.remaining = 2,
+                                           .refill_interval = "daily",
+                                           .refill_amount = 10,
+                                           .refilled_at = kDay1,
+                                           .set_at = 1}),
+              IsOk());
+  auto use = [](std::int64_t spent, domain::UnixMillis period, bool refilled) {
+    return KeyUsage{.id = "key_1",
+                    .quota_spent = spent,
+                    .quota_set_at = 1,
+                    .quota_refilled_at = period,
+                    .quota_next_refill_at = period + kDay,
+                    .quota_refilled = refilled};
+  };
+  // Node A refilled at the second day's boundary and spent 3 since: the refill.
+  Result<std::vector<StoredQuota>> stored = RecordUsage(store(), {use(3, kDay2, true)});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored, (std::vector<StoredQuota>{
+                         {.id = "key_1", .remaining = 7, .set_at = 1, .refilled_at = kDay2}}));
+  // Node B refilled for the same boundary and spent 2: subtracted, not a second refill.
+  stored = RecordUsage(store(), {use(2, kDay2, true)});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(stored->at(0).remaining, 5);
+  // Node C, late, still spent 1 in the first day: that period is over, its use dropped.
+  stored = RecordUsage(store(), {use(1, kDay1, false)});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored, (std::vector<StoredQuota>{
+                         {.id = "key_1", .remaining = 5, .set_at = 1, .refilled_at = kDay2}}));
+  // The third day, several boundaries later for a node that did not see the second.
+  stored = RecordUsage(store(), {use(4, kDay3 + 2 * kDay, true)});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(stored->at(0).remaining, 6);
+  EXPECT_EQ(GetKey(store(), "key_1")->quota, (domain::Quota{.remaining = 6,
                                                             .refill_interval = "daily",
-                                                            .refill_amount = 5,
-                                                            .refilled_at = std::nullopt}));
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .quota_refilled_at = 86'400'000}}), IsOk());
-  EXPECT_EQ(GetKey(store(), "key_1")->quota->refilled_at, 86'400'000);
-  EXPECT_EQ(GetKey(store(), "key_1")->quota->remaining, 4);
+                                                            .refill_amount = 10,
+                                                            .refilled_at = kDay3 + 2 * kDay,
+                                                            .set_at = 1}));
+}
+
+TEST_P(StoreContractTest, RecordUsageTakesARefilledAtInsideThePeriodAsThatPeriod) {
+  // Rows written before periods were named by their boundary hold the time of the refill.
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(InsertKeyWithQuota(store(), {.remaining = 8,
+                                           .refill_interval = "daily",
+                                           .refill_amount = 10,
+                                           .refilled_at = kDay2 + 5 * 3'600'000}),
+              IsOk());
+  Result<std::vector<StoredQuota>> stored = RecordUsage(store(), {{.id = "key_1",
+                                                                   .quota_spent = 1,
+                                                                   .quota_refilled_at = kDay2,
+                                                                   .quota_next_refill_at = kDay3,
+                                                                   .quota_refilled = true}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored, (std::vector<StoredQuota>{
+                         {.id = "key_1", .remaining = 7, .refilled_at = kDay2 + 5 * 3'600'000}}));
+}
+
+TEST_P(StoreContractTest, RecordUsageAnchorsAQuotaNeverRefilled) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ASSERT_THAT(InsertKeyWithQuota(store(),
+                                 {.remaining = 4, .refill_interval = "daily", .refill_amount = 10}),
+              IsOk());
+  // A first use on the first day anchors the quota there, keeping its balance.
+  Result<std::vector<StoredQuota>> stored = RecordUsage(store(), {{.id = "key_1",
+                                                                   .quota_spent = 1,
+                                                                   .quota_refilled_at = kDay1,
+                                                                   .quota_next_refill_at = kDay2,
+                                                                   .quota_refilled = false}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored,
+            (std::vector<StoredQuota>{{.id = "key_1", .remaining = 3, .refilled_at = kDay1}}));
+
+  // A node that anchored and refilled before its first flush: the refill counts.
+  ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeleteKey("key_1"); }), IsOk());
+  ASSERT_THAT(InsertKeyWithQuota(store(),
+                                 {.remaining = 4, .refill_interval = "daily", .refill_amount = 10}),
+              IsOk());
+  stored = RecordUsage(store(), {{.id = "key_1",
+                                  .quota_spent = 1,
+                                  .quota_refilled_at = kDay2,
+                                  .quota_next_refill_at = kDay3,
+                                  .quota_refilled = true}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored,
+            (std::vector<StoredQuota>{{.id = "key_1", .remaining = 9, .refilled_at = kDay2}}));
 }
 
 TEST_P(StoreContractTest, RecordUsageIgnoresQuotaFieldsOfAKeyWithoutQuota) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
   ApiKey key = MakeKey("key_1", "k", "pr_a", "ns_a");
   ASSERT_THAT(Insert(store(), key), IsOk());
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1",
-                                     .quota_remaining = 3,
-                                     .quota_refilled_at = 9,
-                                     .last_used_at = 1234,
-                                     .last_used_ip = "::1"}}),
-              IsOk());
+  Result<std::vector<StoredQuota>> stored = RecordUsage(store(), {{.id = "key_1",
+                                                                   .quota_spent = 3,
+                                                                   .quota_refilled_at = 9,
+                                                                   .quota_next_refill_at = 10,
+                                                                   .quota_refilled = true,
+                                                                   .last_used_at = 1234,
+                                                                   .last_used_ip = "::1"}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_TRUE(stored->empty());
   key.last_used_at = 1234;
   key.last_used_ip = "::1";
   EXPECT_EQ(GetKey(store(), "key_1").value(), key);  // quota still unset
+}
+
+TEST_P(StoreContractTest, RecordUsageNeverMovesTheLastUseBack) {
+  ASSERT_THAT(SeedOwners(store()), IsOk());
+  ApiKey key = MakeFullKey("key_1", "pr_a", "ns_a");  // last used at 1'700'000'000'999
+  ASSERT_THAT(Insert(store(), key), IsOk());
+  const domain::UnixMillis last = *key.last_used_at;
+
+  // Another node flushing an older use, late: neither the time nor the ip goes back.
+  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .last_used_at = last - 1, .last_used_ip = "b"}})
+                  .status(),
+              IsOk());
+  EXPECT_EQ(GetKey(store(), "key_1").value(), key);
+  // The same time: the given ip is taken.
+  ASSERT_THAT(
+      RecordUsage(store(), {{.id = "key_1", .last_used_at = last, .last_used_ip = "c"}}).status(),
+      IsOk());
+  key.last_used_ip = "c";
+  EXPECT_EQ(GetKey(store(), "key_1").value(), key);
+  // A later time without an ip keeps the ip; an ip without a time is not written.
+  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .last_used_at = last + 1},
+                                    {.id = "key_1", .last_used_ip = "d"}})
+                  .status(),
+              IsOk());
+  key.last_used_at = last + 1;
+  EXPECT_EQ(GetKey(store(), "key_1").value(), key);
+  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .last_used_at = last + 2, .last_used_ip = "e"}})
+                  .status(),
+              IsOk());
+  key.last_used_at = last + 2;
+  key.last_used_ip = "e";
+  EXPECT_EQ(GetKey(store(), "key_1").value(), key);
+
+  // A key never used takes any time.
+  ApiKey fresh = MakeKey("key_2", "two", "pr_a", "ns_a");
+  ASSERT_THAT(Insert(store(), fresh), IsOk());
+  ASSERT_THAT(
+      RecordUsage(store(), {{.id = "key_2", .last_used_at = 5, .last_used_ip = "f"}}).status(),
+      IsOk());
+  EXPECT_EQ(GetKey(store(), "key_2")->last_used_at, 5);
+  EXPECT_EQ(GetKey(store(), "key_2")->last_used_ip, "f");
 }
 
 TEST_P(StoreContractTest, RecordUsageSkipsKeysThatNoLongerExist) {
@@ -705,36 +865,58 @@ TEST_P(StoreContractTest, RecordUsageSkipsKeysThatNoLongerExist) {
   ASSERT_THAT(Insert(store(), MakeKey("key_1", "one", "pr_a", "ns_a")), IsOk());
   ASSERT_THAT(Insert(store(), MakeKey("key_2", "two", "pr_a", "ns_a")), IsOk());
   ASSERT_THAT(store().Write([](Transaction& tx) { return tx.DeleteKey("key_1"); }), IsOk());
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .last_used_at = 10},
-                                    {.id = "key_missing", .last_used_at = 11},
-                                    {.id = "key_2", .last_used_at = 12}}),
-              IsOk());
+  Result<std::vector<StoredQuota>> stored =
+      RecordUsage(store(), {{.id = "key_1", .quota_spent = 1, .last_used_at = 10},
+                            {.id = "key_missing", .quota_spent = 1, .last_used_at = 11},
+                            {.id = "key_2", .last_used_at = 12}});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_TRUE(stored->empty());
   EXPECT_THAT(GetKey(store(), "key_1").status(), HasCode(ErrorCode::kNotFound));
   EXPECT_EQ(GetKey(store(), "key_2")->last_used_at, 12);  // after the skipped ones
 }
 
 TEST_P(StoreContractTest, RecordUsageAppliesEntriesInOrder) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
-  ASSERT_THAT(Insert(store(), MakeFullKey("key_1", "pr_a", "ns_a")), IsOk());
-  ASSERT_THAT(RecordUsage(store(), {{.id = "key_1", .quota_remaining = 2, .last_used_ip = "a"},
-                                    {.id = "key_1", .quota_remaining = 1},
-                                    {.id = "key_1", .last_used_ip = "b"}}),
-              IsOk());
+  ASSERT_THAT(
+      InsertKeyWithQuota(
+          store(),
+          {.remaining = 5, .refill_interval = "daily", .refill_amount = 10, .refilled_at = kDay1}),
+      IsOk());
+  auto use = [](std::int64_t spent, domain::UnixMillis period) {
+    return KeyUsage{.id = "key_1",
+                    .quota_spent = spent,
+                    .quota_refilled_at = period,
+                    .quota_next_refill_at = period + kDay,
+                    .quota_refilled = period != kDay1};
+  };
+  KeyUsage first_use = use(1, kDay1);
+  first_use.last_used_at = 10;
+  first_use.last_used_ip = "a";
+  KeyUsage older_use = use(2, kDay1);  // after the refill below: dropped
+  older_use.last_used_at = 5;
+  older_use.last_used_ip = "b";
+  Result<std::vector<StoredQuota>> stored =
+      RecordUsage(store(), {first_use, use(2, kDay1), use(3, kDay2), older_use, use(1, kDay2)});
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_EQ(*stored,
+            (std::vector<StoredQuota>{{.id = "key_1", .remaining = 6, .refilled_at = kDay2}}));
   ApiKey got = GetKey(store(), "key_1").value();
-  EXPECT_EQ(got.quota->remaining, 1);
-  EXPECT_EQ(got.last_used_ip, "b");
+  EXPECT_EQ(got.quota->remaining, 6);
+  EXPECT_EQ(got.last_used_at, 10);
+  EXPECT_EQ(got.last_used_ip, "a");
 }
 
 TEST_P(StoreContractTest, RecordUsageRollsBackWithItsWrite) {
   ASSERT_THAT(SeedOwners(store()), IsOk());
   const ApiKey key = MakeFullKey("key_1", "pr_a", "ns_a");
   ASSERT_THAT(Insert(store(), key), IsOk());
-  Status status = store().Write([](Transaction& tx) -> Status {
+  Status status = store().Write([&](Transaction& tx) -> Status {
     LK_RETURN_IF_ERROR(tx.RecordUsage({{.id = "key_1",
-                                        .quota_remaining = 0,
-                                        .quota_refilled_at = 1,
-                                        .last_used_at = 2,
-                                        .last_used_ip = "::2"}}));
+                                        .quota_spent = 40,
+                                        .quota_set_at = key.quota->set_at,
+                                        .last_used_at = *key.last_used_at + 1,
+                                        .last_used_ip = "::2"}})
+                           .status());
     return Unavailable("disk went away");
   });
   EXPECT_THAT(status, HasCode(ErrorCode::kUnavailable));
@@ -748,18 +930,28 @@ TEST_P(StoreContractTest, RecordUsageOfTenThousandKeysInOneWrite) {
   std::vector<KeyUsage> usage;
   for (int i = 0; i < kKeys; ++i) {
     ApiKey key = MakeKey("key_u" + std::to_string(i), "u" + std::to_string(i), "pr_a", "ns_a");
-    if (i % 2 == 0) key.quota = domain::Quota{.remaining = 1000, .refill_interval = std::nullopt};
+    if (i % 2 == 0) {
+      key.quota = domain::Quota{.remaining = 1000,
+                                .refill_interval = "daily",
+                                .refill_amount = 5,
+                                .refilled_at = kDay1,
+                                .set_at = 3};
+    }
     keys.push_back(key);
     usage.push_back({.id = key.id,
-                     .quota_remaining = 1000 - i,
-                     .quota_refilled_at = i,
+                     .quota_spent = i % 1000,
+                     .quota_set_at = 3,
+                     .quota_refilled_at = i % 4 == 0 ? kDay1 : kDay2,
+                     .quota_next_refill_at = i % 4 == 0 ? kDay2 : kDay3,
+                     .quota_refilled = true,
                      .last_used_at = 2'000'000'000'000 + i,
                      .last_used_ip = "198.51.100." + std::to_string(i % 256)});
   }
   ASSERT_THAT(InsertKeys(store(), keys), IsOk());
 
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_THAT(RecordUsage(store(), usage), IsOk());
+  Result<std::vector<StoredQuota>> stored = RecordUsage(store(), usage);
+  ASSERT_THAT(stored.status(), IsOk());
   const auto elapsed = std::chrono::steady_clock::now() - start;
   // One transaction, one commit: far below this even under sanitizers. A backend that wrote
   // each entry in a transaction of its own (an fsync each) would not be.
@@ -768,6 +960,22 @@ TEST_P(StoreContractTest, RecordUsageOfTenThousandKeysInOneWrite) {
       "record_usage_10k_ms",
       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
 
+  // Keys with a quota: the same period (i % 4 == 0) subtracts, a new one refills.
+  auto expected_quota = [](int i) {
+    return i % 4 == 0 ? StoredQuota{.id = "key_u" + std::to_string(i),
+                                    .remaining = 1000 - i % 1000,
+                                    .set_at = 3,
+                                    .refilled_at = kDay1}
+                      : StoredQuota{.id = "key_u" + std::to_string(i),
+                                    .remaining = 5 - i % 1000,
+                                    .set_at = 3,
+                                    .refilled_at = kDay2};
+  };
+  ASSERT_EQ(stored->size(), static_cast<std::size_t>(kKeys / 2));
+  for (const StoredQuota& q : *stored) {
+    const int i = std::stoi(q.id.substr(5));
+    EXPECT_EQ(q, expected_quota(i));
+  }
   int seen = 0;
   ASSERT_THAT(store().ForEachKey([&](const ApiKey& key) -> Status {
     const int i = std::stoi(key.id.substr(5));
@@ -776,10 +984,12 @@ TEST_P(StoreContractTest, RecordUsageOfTenThousandKeysInOneWrite) {
     EXPECT_EQ(key.last_used_ip, "198.51.100." + std::to_string(i % 256)) << key.id;
     EXPECT_EQ(key.updated_at, keys[i].updated_at) << key.id;
     if (i % 2 == 0) {
-      EXPECT_EQ(key.quota, (domain::Quota{.remaining = 1000 - i,
-                                          .refill_interval = std::nullopt,
-                                          .refill_amount = 0,
-                                          .refilled_at = i}))
+      const StoredQuota q = expected_quota(i);
+      EXPECT_EQ(key.quota, (domain::Quota{.remaining = q.remaining,
+                                          .refill_interval = "daily",
+                                          .refill_amount = 5,
+                                          .refilled_at = q.refilled_at,
+                                          .set_at = 3}))
           << key.id;
     } else {
       EXPECT_EQ(key.quota, std::nullopt) << key.id;
@@ -1505,7 +1715,7 @@ TEST_P(StoreContractTest, MutatorsInsideReadAreInternal) {
     EXPECT_THAT(tx.UpdateGroup(MakeGroup("grp_1", "x", "ns_a")), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.DeleteGroup("grp_1"), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.AppendAuditEvent(MakeEvent(1)), HasCode(ErrorCode::kInternal));
-    EXPECT_THAT(tx.RecordUsage({{.id = "key_1", .last_used_at = 5}}),
+    EXPECT_THAT(tx.RecordUsage({{.id = "key_1", .last_used_at = 5}}).status(),
                 HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.SetPasswordHash("pr_a", kHashA, 5), HasCode(ErrorCode::kInternal));
     EXPECT_THAT(tx.InsertSession(MakeSession("ses_x", "pr_a", 5000, 0x01)),

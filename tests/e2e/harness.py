@@ -8,24 +8,31 @@ exit, a socket answer) and is bounded by a deadline.
 
 The binary comes from $LATCHKEY_BIN (ctest sets it), else the newest build/*/src/latchkey.
 Only the Python standard library is used.
+
+`PostgresCluster` runs a private PostgreSQL server (scripts/pg-test-cluster.sh) for tests of the
+PostgreSQL store; `shared_postgres()` is one such cluster shared by every test in the process.
 """
 
+import atexit
 import base64
 import glob
 import http.client
 import itertools
 import json
 import os
+import pwd
 import queue
 import random
 import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import zlib
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -259,6 +266,7 @@ class LatchkeyServer:
                 continue
             if line is None:  # stdout closed: the process ended
                 code = self.proc.wait(timeout=STOP_TIMEOUT_S)
+                self.proc.stdout.close()  # the reader saw its end
                 self.proc = None
                 raise ServerError(f"latchkey serve exited with {code} before listening:\n"
                                   + self.read_log()[-4000:])
@@ -525,3 +533,243 @@ def parse_http_response(data):
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return status, headers, body
+
+
+# ---- PostgreSQL ------------------------------------------------------------------------------
+
+PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+PG_SCRIPT = os.path.join(REPO_ROOT, "scripts", "pg-test-cluster.sh")
+PG_TIMEOUT_S = 120.0
+PG_PORT_ATTEMPTS = 4
+# With this set to 1 (ctest sets it: CI installs PostgreSQL), missing PostgreSQL binaries fail
+# the tests that need them instead of skipping them.
+REQUIRE_POSTGRES_ENV = "LATCHKEY_E2E_REQUIRE_POSTGRES"
+
+
+def _psql_binary():
+    for path in (os.path.join(PG_BIN, "psql"), shutil.which("psql")):
+        if path and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def postgres_unavailable():
+    """Why no private PostgreSQL cluster can run here (a sentence), or None when one can."""
+    for tool in ("initdb", "pg_ctl", "pg_isready", "postgres"):
+        if not os.access(os.path.join(PG_BIN, tool), os.X_OK):
+            return (f"PostgreSQL server binaries missing ({PG_BIN}/{tool}): install Debian's "
+                    "postgresql package (scripts/install-deps.sh) or set PG_BIN")
+    if _psql_binary() is None:
+        return "psql missing: install Debian's postgresql-client (scripts/install-deps.sh)"
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return ("running as root, and there is no 'postgres' user to run the server as "
+                    "(Debian's postgresql package creates it)")
+    return None
+
+
+def require_postgres():
+    """Raises unittest.SkipTest when PostgreSQL cannot run here (an error when it must)."""
+    reason = postgres_unavailable()
+    if reason is None:
+        return
+    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+        raise RuntimeError(f"{REQUIRE_POSTGRES_ENV}=1 but {reason}")
+    raise unittest.SkipTest(reason)
+
+
+def _reachable_by_others(path):
+    """True when every directory from / down to `path` lets other users through (o+x)."""
+    path = os.path.abspath(path)
+    while True:
+        if not os.stat(path).st_mode & stat.S_IXOTH:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def _cluster_parent_dir():
+    """Where to create a cluster's directory. As root the server runs as `postgres`, which must
+    be able to reach it: $TMPDIR when it can, else /tmp."""
+    base = tempfile.gettempdir()
+    if os.geteuid() != 0 or _reachable_by_others(base):
+        return base
+    if _reachable_by_others("/tmp"):
+        return "/tmp"
+    raise RuntimeError(f"the 'postgres' user cannot reach {base} or /tmp (no o+x on the way)")
+
+
+def _port_answers(port):
+    try:
+        with socket.create_connection((HOST, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def unused_high_port(rng=random):
+    """A port on 127.0.0.1 that nothing listens or answers on, chosen below the kernel's
+    ephemeral range when there is room: processes binding port 0 (latchkey servers under test)
+    then never take it while a test has PostgreSQL stopped."""
+    low, high = 20000, 32767
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            eph_low, eph_high = (int(x) for x in f.read().split())
+        if eph_low - 1 - low >= 1000:
+            high = eph_low - 1
+        elif 65535 - eph_high >= 1000:
+            low, high = eph_high + 1, 65535
+    except (OSError, ValueError):
+        pass
+    for _ in range(200):
+        port = rng.randint(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+        if not _port_answers(port):
+            return port
+    raise RuntimeError(f"no free port found in {low}..{high}")
+
+
+class PostgresError(RuntimeError):
+    pass
+
+
+class PostgresCluster:
+    """A private PostgreSQL 15 server on 127.0.0.1 (trust auth, user `postgres`), run through
+    scripts/pg-test-cluster.sh in a temporary directory on a free high port.
+
+    `start()` creates the cluster on first use, and afterwards starts it again on the same data
+    and port; `stop()` stops the server (fast shutdown: connections are cut) keeping its data;
+    `destroy()` stops it and removes everything. `url` is the `postgres` database's URL;
+    `create_database()` makes a fresh, empty database and returns its URL. Also a context
+    manager (start, destroy). Constructing one raises unittest.SkipTest when PostgreSQL cannot
+    run here (see require_postgres).
+    """
+
+    def __init__(self):
+        require_postgres()
+        self.dir = None
+        self.port = None
+        self.running = False
+        self._names = itertools.count(1)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.destroy()
+
+    @property
+    def url(self):
+        return self.url_for("postgres")
+
+    def url_for(self, database):
+        if self.port is None:
+            raise PostgresError("the cluster was never started")
+        return f"postgresql://postgres@{HOST}:{self.port}/{database}"
+
+    def _script(self, action, port=None):
+        return subprocess.run([PG_SCRIPT, action, self.dir, str(port or self.port)],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=PG_TIMEOUT_S)
+
+    def start(self):
+        if self.running:
+            return self
+        if self.dir is not None:
+            done = self._script("restart")
+            if done.returncode != 0:
+                raise PostgresError(f"cannot restart PostgreSQL on port {self.port}:\n"
+                                    + done.stderr + self.server_log()[-3000:])
+            self.running = True
+            return self
+        self.dir = tempfile.mkdtemp(prefix="latchkey-pg-", dir=_cluster_parent_dir())
+        errors = []
+        for _ in range(PG_PORT_ATTEMPTS):  # another process may take the port first
+            port = unused_high_port()
+            done = self._script("start", port)
+            if done.returncode == 0:
+                self.port = port
+                self.running = True
+                return self
+            errors.append(f"port {port}: {done.stderr.strip()}")
+        self._script("stop", port)
+        self.dir = None
+        raise PostgresError("cannot start a PostgreSQL test cluster:\n" + "\n".join(errors))
+
+    def stop(self):
+        """Fast shutdown (clients are disconnected); the data stays for start()."""
+        if not self.running:
+            return
+        done = self._script("halt")
+        if done.returncode != 0:
+            raise PostgresError(f"cannot stop PostgreSQL: {done.stderr}")
+        self.running = False
+
+    def destroy(self):
+        """Stops the server and removes its directory. Safe to call twice."""
+        if self.dir is None:
+            return
+        try:
+            self._script("stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+            self.running = False
+
+    def server_log(self):
+        try:
+            with open(os.path.join(self.dir, "server.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except (OSError, TypeError):
+            return ""
+
+    def psql(self, sql, database="postgres"):
+        """Runs `sql` with psql (stopping at the first error); returns its unaligned output."""
+        cmd = [_psql_binary(), "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+               "-d", self.url_for(database), "-c", sql]
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=PG_TIMEOUT_S, env=clean_env({"PGCONNECT_TIMEOUT": "10"}))
+        if done.returncode != 0:
+            raise PostgresError(f"psql {sql!r} on {database}: {done.stderr.strip()}")
+        return done.stdout
+
+    def query(self, sql, database="postgres"):
+        """The rows of one query, each a tuple of strings (NULL reads as '')."""
+        out = self.psql(sql, database)
+        return [tuple(line.split("\t")) for line in out.splitlines()]
+
+    def create_database(self, name=None):
+        """A new empty database (named `name`, else a unique name); returns its URL."""
+        if name is None:
+            name = f"e2e_{os.getpid()}_{next(self._names)}_{random.randrange(1 << 30):x}"
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+            raise ValueError(f"database name {name!r}: use [a-z_][a-z0-9_]*")
+        self.psql(f'CREATE DATABASE "{name}"')
+        return self.url_for(name)
+
+
+_shared_postgres = None
+_shared_postgres_lock = threading.Lock()
+
+
+def shared_postgres():
+    """One PostgresCluster for the whole test process, started on first use and destroyed at
+    exit: for tests that only need a database of their own (create_database()). A test that
+    stops or restarts PostgreSQL makes its own PostgresCluster instead. Raises
+    unittest.SkipTest when PostgreSQL cannot run here."""
+    global _shared_postgres
+    with _shared_postgres_lock:
+        if _shared_postgres is None:
+            cluster = PostgresCluster()
+            cluster.start()
+            atexit.register(cluster.destroy)
+            _shared_postgres = cluster
+        return _shared_postgres

@@ -52,6 +52,23 @@ class ServiceFixture : public ::testing::Test {
     return verifier_->Verify({.key = secret, .namespace_id = ns_view}).code;
   }
 
+  // Creates a project namespace `proj` and a service account `extractor` at home in it, into
+  // project_ and service_account_ (the setting of most key tests).
+  void CreateProjectAndServiceAccount() {
+    auto ns = NamespaceService(*ctx_).Create(
+        admin_, {.name = "proj", .kind = domain::NamespaceKind::kProject});
+    ASSERT_TRUE(ns.ok()) << ns.status().message();
+    project_ = ns->id;
+    auto sa =
+        PrincipalService(*ctx_).Create(admin_, {.name = "extractor",
+                                                .kind = domain::PrincipalKind::kServiceAccount,
+                                                .namespace_id = project_});
+    ASSERT_TRUE(sa.ok()) << sa.status().message();
+    service_account_ = sa->principal.id;
+  }
+
+  std::string project_;
+  std::string service_account_;
   std::string dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<crypto::SecretHasher> hasher_;

@@ -1,5 +1,8 @@
 #include "store/postgres/connection.h"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <charconv>
 #include <utility>
 
@@ -17,13 +20,26 @@ bool IsUnavailable(std::string_view state) {
          state.starts_with("57P") ||            // server shutting down, cannot connect now
          state == "53300" ||                    // too many clients
          state == "55P03" ||                    // lock_timeout reached
+         state == "57014" ||                    // statement_timeout reached (or cancelled)
          state == "40001" || state == "40P01";  // serialization failure, deadlock
 }
 
+// libpq's message on one line: its lines (a hint after "\n\t") joined with spaces, so that an
+// error stays one line of a JSON log or one readable API message.
 std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+  std::string out;
+  for (char c : s) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
+
+// libpq prints server notices (and "terminating connection" messages) on stderr by default,
+// which would break the JSON log: they are dropped; errors reach callers as statuses.
+void IgnoreNotice(void*, const char*) {}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -128,14 +144,30 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& optio
   // Server settings travel in the startup packet ("options"), so a new connection is ready
   // without another round trip. Values are ours (a checked schema name, numbers), not user input.
   // client_min_messages: NOTICEs (e.g. "drop cascades to ...") would go to stderr by default.
-  std::string server_options = "-c lock_timeout=" + std::to_string(options.lock_timeout_ms) +
-                               " -c client_min_messages=warning";
+  // statement_timeout bounds how long one statement may hold a pooled connection (and the
+  // cluster-wide write lock) when the server is overloaded or a lock is stuck.
+  std::string server_options =
+      "-c lock_timeout=" + std::to_string(options.lock_timeout_ms) +
+      " -c statement_timeout=" + std::to_string(options.statement_timeout_ms) +
+      " -c client_min_messages=warning";
   if (!options.schema.empty()) server_options += " -c search_path=" + options.schema;
   const std::string timeout = std::to_string(options.connect_timeout_s);
+  // TCP keepalives notice a server (or a network path) that went away without closing the
+  // connection, within about idle + interval x count seconds, instead of the kernel's 2 hours:
+  // the change listener would otherwise wait on a dead socket.
   // Later keywords override what the URL (expanded from "dbname") says.
-  const char* keys[] = {"dbname", "application_name", "connect_timeout", "options", nullptr};
-  const char* values[] = {options.url.c_str(), options.application_name.c_str(), timeout.c_str(),
-                          server_options.c_str(), nullptr};
+  const char* keys[] = {"dbname",     "application_name", "connect_timeout",     "options",
+                        "keepalives", "keepalives_idle",  "keepalives_interval", "keepalives_count",
+                        nullptr};
+  const char* values[] = {options.url.c_str(),
+                          options.application_name.c_str(),
+                          timeout.c_str(),
+                          server_options.c_str(),
+                          "1",
+                          "10",
+                          "5",
+                          "3",
+                          nullptr};
   char* parse_error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(options.url.c_str(), &parse_error);
   PQconninfoFree(parsed);
@@ -145,6 +177,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& optio
   }
   PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (raw == nullptr) return Internal("postgres: out of memory while connecting");
+  PQsetNoticeProcessor(raw, IgnoreNotice, nullptr);
   std::unique_ptr<Connection> conn(new Connection(raw));
   if (PQstatus(raw) != CONNECTION_OK) {
     // libpq's message names the host and port and why; it never repeats the password.
@@ -181,6 +214,34 @@ Result<Rows> Connection::Execute(const std::string& sql, const Params& params,
   return Check(PQexecPrepared(conn_.get(), it->second.c_str(), params.size(), values.data(),
                               lengths.data(), params.Formats().data(), /*resultFormat=*/0),
                context);
+}
+
+Result<bool> Connection::WaitForNotification(std::chrono::milliseconds timeout) {
+  PGconn* conn = conn_.get();
+  auto drain = [conn] {
+    bool notified = false;
+    while (PGnotify* n = PQnotifies(conn)) {
+      notified = true;
+      PQfreemem(n);
+    }
+    return notified;
+  };
+  if (lost_) return Unavailable("postgres: waiting for changes: connection lost");
+  if (drain()) return true;
+  int fd = PQsocket(conn);
+  if (fd < 0) {
+    lost_ = true;
+    return Unavailable("postgres: waiting for changes: connection lost");
+  }
+  pollfd wait{.fd = fd, .events = POLLIN, .revents = 0};
+  int ready = ::poll(&wait, 1, static_cast<int>(timeout.count()));
+  if (ready == 0 || (ready < 0 && errno == EINTR)) return false;
+  // Readable: notifications, or the end of the connection (which PQconsumeInput reports).
+  if (ready < 0 || PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) {
+    lost_ = true;
+    return Unavailable("postgres: waiting for changes: " + Trimmed(PQerrorMessage(conn)));
+  }
+  return drain();
 }
 
 bool Connection::broken() const { return lost_ || PQstatus(conn_.get()) != CONNECTION_OK; }

@@ -18,6 +18,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -39,6 +40,7 @@ struct ConnectOptions {
   std::string application_name = "latchkey";
   int connect_timeout_s = 5;
   int lock_timeout_ms = 10'000;  // a Write waiting longer for another node's write: kUnavailable
+  int statement_timeout_ms = 30'000;  // one statement running longer: kUnavailable
 };
 
 // Query parameters $1, $2, ... in the order they are added.
@@ -114,6 +116,10 @@ class Connection {
   // Runs `sql` as a statement prepared on this connection on first use, binding `params`.
   // kInvalidArgument, without sending anything, when a text parameter holds a NUL byte.
   Result<Rows> Execute(const std::string& sql, const Params& params, std::string_view context);
+
+  // After LISTEN on this connection: waits up to `timeout` for a notification. true when one (or
+  // more) arrived, false on timeout or a signal; kUnavailable when the connection is lost.
+  Result<bool> WaitForNotification(std::chrono::milliseconds timeout);
 
   // The constraint named by the last kConflict error, e.g. "api_keys_name_key".
   const std::string& last_constraint() const { return last_constraint_; }

@@ -64,7 +64,8 @@ ConnectOptions ConnectOptionsOf(const PostgresOptions& options) {
           .schema = options.schema,
           .application_name = options.application_name,
           .connect_timeout_s = options.connect_timeout_s,
-          .lock_timeout_ms = options.lock_timeout_ms};
+          .lock_timeout_ms = options.lock_timeout_ms,
+          .statement_timeout_ms = options.statement_timeout_ms};
 }
 
 }  // namespace
@@ -85,7 +86,9 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresOptions
 }
 
 PostgresStore::PostgresStore(const PostgresOptions& options)
-    : pool_(ConnectOptionsOf(options), options.pool_size, options.acquire_timeout) {}
+    : connect_options_(ConnectOptionsOf(options)),
+      notify_(options.notify),
+      pool_(connect_options_, options.pool_size, options.acquire_timeout) {}
 
 PostgresStore::~PostgresStore() = default;
 
@@ -111,6 +114,7 @@ Status PostgresStore::Write(const std::function<Status(Transaction&)>& fn) {
   Connection& conn = lease.connection();
   PostgresTransaction tx(conn, PostgresTransaction::Access::kReadWrite);
   Status status = fn(tx);
+  if (status.ok() && !conn.transaction_failed()) status = tx.FlushChanges(notify_);
   if (status.ok() && conn.transaction_failed()) {
     // COMMIT of a failed transaction "succeeds" as a rollback: never report that as OK.
     status = Internal(
@@ -193,6 +197,94 @@ Status PostgresStore::ForEachAuditEvent(
     LK_ASSIGN_OR_RETURN(domain::AuditEvent event, ReadAuditEvent(rows, i));
     return fn(event);
   });
+}
+
+// --- Change feed ---
+
+namespace {
+
+constexpr std::string_view kPrunedThroughSetting = "change_log_pruned_through";
+
+std::optional<ChangeKind> ChangeKindOf(std::string_view name) {
+  if (name == "namespace") return ChangeKind::kNamespace;
+  if (name == "principal") return ChangeKind::kPrincipal;
+  if (name == "key") return ChangeKind::kKey;
+  if (name == "capabilities") return ChangeKind::kCapabilities;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::int64_t> PostgresStore::LatestChange() {
+  std::int64_t latest = 0;
+  LK_RETURN_IF_ERROR(ReadSnapshot([&](Connection& conn) -> Status {
+    LK_ASSIGN_OR_RETURN(Rows rows, conn.Execute("SELECT coalesce(max(seq), 0) FROM change_log",
+                                                Params(), "reading the change log"));
+    latest = rows.Int64(0, 0);
+    return Status::Ok();
+  }));
+  return latest;
+}
+
+Result<ChangeBatch> PostgresStore::ChangesAfter(std::int64_t after, int limit) {
+  ChangeBatch batch;
+  LK_RETURN_IF_ERROR(ReadSnapshot([&](Connection& conn) -> Status {
+    LK_ASSIGN_OR_RETURN(
+        Rows pruned, conn.Execute("SELECT value FROM settings WHERE name = $1",
+                                  Params().Text(kPrunedThroughSetting), "reading the change log"));
+    std::int64_t pruned_through = pruned.empty() ? 0 : pruned.Int64(0, 0);
+    if (pruned_through > after) {
+      batch.missed = true;
+      return Status::Ok();
+    }
+    LK_ASSIGN_OR_RETURN(Rows rows,
+                        conn.Execute("SELECT seq, kind, entity_id FROM change_log "
+                                     "WHERE seq > $1 ORDER BY seq LIMIT $2",
+                                     Params().Int64(after).Int64(limit), "reading the change log"));
+    for (int i = 0; i < rows.size(); ++i) {
+      auto kind = ChangeKindOf(rows.TextView(i, 1));
+      if (!kind) return Internal("postgres: change_log holds an unknown kind");
+      batch.changes.push_back({.seq = rows.Int64(i, 0), .kind = *kind, .id = rows.Text(i, 2)});
+    }
+    return Status::Ok();
+  }));
+  return batch;
+}
+
+Result<bool> PostgresStore::WaitForChange(std::chrono::milliseconds timeout) {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  if (!notify_) {
+    std::this_thread::sleep_for(timeout);
+    return false;
+  }
+  if (listener_ == nullptr) {
+    LK_ASSIGN_OR_RETURN(listener_, Connection::Open(connect_options_));
+    if (Status s = listener_->Exec("LISTEN latchkey_changes", "listening for changes"); !s.ok()) {
+      listener_.reset();
+      return s;
+    }
+    // Anything committed before LISTEN took effect is found by the caller's next read.
+    return true;
+  }
+  Result<bool> notified = listener_->WaitForNotification(timeout);
+  if (!notified.ok()) listener_.reset();
+  return notified;
+}
+
+Result<std::int64_t> PostgresStore::PruneChanges(domain::UnixMillis before) {
+  std::int64_t deleted = 0;
+  LK_RETURN_IF_ERROR(Write([&](Transaction& tx) -> Status {
+    auto& conn = static_cast<PostgresTransaction&>(tx).connection();
+    LK_ASSIGN_OR_RETURN(
+        Rows rows, conn.Execute("WITH gone AS (DELETE FROM change_log WHERE created_at < $1 AND "
+                                "seq < (SELECT max(seq) FROM change_log) RETURNING seq) "
+                                "SELECT count(*), coalesce(max(seq), 0) FROM gone",
+                                Params().Int64(before), "pruning the change log"));
+    deleted = rows.Int64(0, 0);
+    if (deleted == 0) return Status::Ok();
+    return tx.PutSetting(std::string(kPrunedThroughSetting), std::to_string(rows.Int64(0, 1)));
+  }));
+  return deleted;
 }
 
 }  // namespace latchkey::store::postgres

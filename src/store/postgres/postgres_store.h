@@ -42,6 +42,7 @@
 #include <thread>
 
 #include "domain/result.h"
+#include "store/change_source.h"
 #include "store/postgres/connection.h"
 #include "store/postgres/connection_pool.h"
 #include "store/store.h"
@@ -58,10 +59,18 @@ struct PostgresOptions {
   std::chrono::milliseconds acquire_timeout{10'000};
   int connect_timeout_s = 5;
   int lock_timeout_ms = 10'000;
+  int statement_timeout_ms = 30'000;
   std::string application_name = "latchkey";
+  // NOTIFY the other nodes at each commit that changed something. Off for a PostgreSQL-compatible
+  // engine without LISTEN/NOTIFY: the nodes then find changes by polling the change log.
+  bool notify = true;
 };
 
-class PostgresStore final : public Store {
+// Change feed (ChangeSource): every Write that changed a namespace, principal, key or group
+// appends its change_log rows (migrations/V002__change_log.sql) and NOTIFYs channel
+// latchkey_changes, both in the same transaction. WaitForChange LISTENs on a connection of its
+// own, outside the pool, reconnecting on the next call after it was lost.
+class PostgresStore final : public Store, public ChangeSource {
  public:
   // Connects, brings the schema up to date and returns the store. Errors: kInvalidArgument for a
   // bad schema name or pool size; kUnavailable when the server cannot be reached; kInternal when
@@ -77,6 +86,11 @@ class PostgresStore final : public Store {
   Status ForEachGroup(const std::function<Status(const domain::Group&)>& fn) override;
   Status ForEachAuditEvent(const std::function<Status(const domain::AuditEvent&)>& fn) override;
 
+  Result<std::int64_t> LatestChange() override;
+  Result<ChangeBatch> ChangesAfter(std::int64_t after, int limit) override;
+  Result<bool> WaitForChange(std::chrono::milliseconds timeout) override;
+  Result<std::int64_t> PruneChanges(domain::UnixMillis before) override;
+
  private:
   explicit PostgresStore(const PostgresOptions& options);
 
@@ -88,7 +102,11 @@ class PostgresStore final : public Store {
   // Streams the rows of `select` (in a snapshot) through `row_fn`.
   Status Stream(const std::string& select, const std::function<Status(const Rows&, int)>& row_fn);
 
+  const ConnectOptions connect_options_;
+  const bool notify_;
   ConnectionPool pool_;
+  std::mutex listener_mu_;
+  std::unique_ptr<Connection> listener_;  // LISTENing; null until first needed or after a loss
   std::mutex write_mu_;
   std::atomic<std::thread::id> writing_thread_;  // the thread inside Write, to refuse nesting
 };

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <future>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -329,6 +330,137 @@ TEST(PostgresStore, ForEachStreamsMoreRowsThanOneBatch) {
   }),
               IsOk());
   EXPECT_EQ(seen, kPrincipals);
+}
+
+// --- Change feed ---
+
+MATCHER_P(IsOkAndHolds, value, "is OK and holds " + ::testing::PrintToString(value)) {
+  return arg.ok() && *arg == value;
+}
+
+std::vector<std::pair<ChangeKind, std::string>> KindsAndIds(const ChangeBatch& batch) {
+  std::vector<std::pair<ChangeKind, std::string>> out;
+  for (const Change& c : batch.changes) out.emplace_back(c.kind, c.id);
+  return out;
+}
+
+TEST(PostgresStore, EveryChangeIsLoggedInOrderAndNotifiedToOtherNodes) {
+  LK_SKIP_WITHOUT_POSTGRES();
+  ScratchSchema schema;
+  auto a = PostgresStore::Open(schema.Options());
+  auto b = PostgresStore::Open(schema.Options());
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  ASSERT_THAT((*b)->WaitForChange(std::chrono::milliseconds(0)).status(), IsOk());  // LISTENs
+  domain::Namespace ns{.id = "ns_1", .name = "n"};
+  domain::Principal p1{.id = "pr_1", .name = "one"}, p2{.id = "pr_2", .name = "two"};
+  domain::Group group{.id = "gr_1", .namespace_id = "ns_1", .name = "g", .members = {"pr_1"}};
+  ASSERT_THAT((*a)->Write([&](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.InsertNamespace(ns));
+    LK_RETURN_IF_ERROR(tx.InsertPrincipal(p1));
+    LK_RETURN_IF_ERROR(tx.InsertPrincipal(p2));
+    return tx.InsertGroup(group);
+  }),
+              IsOk());
+  Result<bool> notified = (*b)->WaitForChange(std::chrono::seconds(5));
+  ASSERT_THAT(notified.status(), IsOk());
+  EXPECT_TRUE(*notified);
+  Result<ChangeBatch> batch = (*b)->ChangesAfter(0, 100);
+  ASSERT_THAT(batch.status(), IsOk());
+  EXPECT_FALSE(batch->missed);
+  using K = ChangeKind;
+  EXPECT_EQ(KindsAndIds(*batch),
+            (std::vector<std::pair<K, std::string>>{{K::kNamespace, "ns_1"},
+                                                    {K::kPrincipal, "pr_1"},
+                                                    {K::kPrincipal, "pr_2"},
+                                                    {K::kCapabilities, "pr_1"}}));
+  std::int64_t after = batch->changes.back().seq;
+  EXPECT_THAT((*b)->LatestChange(), IsOkAndHolds(after));
+
+  // A group's new members, and the ones it had, may have new capabilities.
+  group.members = {"pr_2"};
+  ASSERT_THAT((*a)->Write([&](Transaction& tx) { return tx.UpdateGroup(group); }), IsOk());
+  batch = (*b)->ChangesAfter(after, 100);
+  ASSERT_THAT(batch.status(), IsOk());
+  EXPECT_EQ(KindsAndIds(*batch), (std::vector<std::pair<K, std::string>>{
+                                     {K::kCapabilities, "pr_1"}, {K::kCapabilities, "pr_2"}}));
+  after = batch->changes.back().seq;
+
+  // Nothing is logged for a write that rolled back, or one that changed nothing verification
+  // reads (settings, usage).
+  EXPECT_THAT((*a)->Write([&](Transaction& tx) -> Status {
+    LK_RETURN_IF_ERROR(tx.DeleteGroup("gr_1"));
+    return Conflict("changed my mind");
+  }),
+              HasCode(ErrorCode::kConflict));
+  ASSERT_THAT(PutSetting(**a, "x"), IsOk());
+  batch = (*b)->ChangesAfter(after, 100);
+  ASSERT_THAT(batch.status(), IsOk());
+  EXPECT_TRUE(batch->changes.empty());
+  ASSERT_THAT((*a)->Write([&](Transaction& tx) { return tx.DeleteGroup("gr_1"); }), IsOk());
+  batch = (*b)->ChangesAfter(after, 1);  // limited
+  ASSERT_THAT(batch.status(), IsOk());
+  EXPECT_EQ(KindsAndIds(*batch),
+            (std::vector<std::pair<K, std::string>>{{K::kCapabilities, "pr_2"}}));
+}
+
+TEST(PostgresStore, PruningKeepsTheLatestChangeAndTellsALaggingReader) {
+  LK_SKIP_WITHOUT_POSTGRES();
+  ScratchSchema schema;
+  auto store = PostgresStore::Open(schema.Options());
+  ASSERT_THAT(store.status(), IsOk());
+  for (int i = 0; i < 3; ++i) {
+    domain::Principal p{.id = "pr_" + std::to_string(i), .name = "p" + std::to_string(i)};
+    ASSERT_THAT((*store)->Write([&](Transaction& tx) { return tx.InsertPrincipal(p); }), IsOk());
+  }
+  Result<std::int64_t> latest = (*store)->LatestChange();
+  ASSERT_THAT(latest.status(), IsOk());
+  // Everything is older than "far in the future": all but the latest go.
+  EXPECT_THAT((*store)->PruneChanges(std::numeric_limits<domain::UnixMillis>::max()),
+              IsOkAndHolds(2));
+  EXPECT_THAT((*store)->LatestChange(), IsOkAndHolds(*latest));
+  Result<ChangeBatch> lagging = (*store)->ChangesAfter(0, 100);
+  ASSERT_THAT(lagging.status(), IsOk());
+  EXPECT_TRUE(lagging->missed);
+  Result<ChangeBatch> current = (*store)->ChangesAfter(*latest - 1, 100);
+  ASSERT_THAT(current.status(), IsOk());
+  EXPECT_FALSE(current->missed);
+  ASSERT_EQ(current->changes.size(), 1u);
+  EXPECT_THAT((*store)->PruneChanges(0), IsOkAndHolds(0));  // nothing that old
+}
+
+TEST(PostgresStore, WithoutNotifyNodesStillFindChangesByPolling) {
+  LK_SKIP_WITHOUT_POSTGRES();
+  ScratchSchema schema;
+  PostgresOptions options = schema.Options();
+  options.notify = false;
+  auto store = PostgresStore::Open(options);
+  ASSERT_THAT(store.status(), IsOk());
+  domain::Principal p{.id = "pr_1", .name = "one"};
+  ASSERT_THAT((*store)->Write([&](Transaction& tx) { return tx.InsertPrincipal(p); }), IsOk());
+  EXPECT_THAT((*store)->WaitForChange(std::chrono::milliseconds(10)), IsOkAndHolds(false));
+  Result<ChangeBatch> batch = (*store)->ChangesAfter(0, 100);
+  ASSERT_THAT(batch.status(), IsOk());
+  EXPECT_EQ(batch->changes.size(), 1u);
+}
+
+TEST(PostgresStore, ListenerLostWhileWaitingIsUnavailableAndReconnects) {
+  LK_SKIP_WITHOUT_POSTGRES();
+  ScratchSchema schema;
+  PostgresOptions options = schema.Options();
+  options.application_name = "latchkey-test-listener";
+  auto store = PostgresStore::Open(options);
+  ASSERT_THAT(store.status(), IsOk());
+  ASSERT_THAT((*store)->WaitForChange(std::chrono::milliseconds(0)).status(), IsOk());
+  TerminateSessions(schema.admin(), "latchkey-test-listener");
+  // The server's goodbye may arrive before the end of the connection: a wait that returns
+  // nothing, then the loss.
+  Status waited = Status::Ok();
+  for (int i = 0; i < 3 && waited.ok(); ++i) {
+    waited = (*store)->WaitForChange(std::chrono::seconds(5)).status();
+  }
+  EXPECT_THAT(waited, HasCode(ErrorCode::kUnavailable));
+  EXPECT_THAT((*store)->WaitForChange(std::chrono::milliseconds(0)), IsOkAndHolds(true));
 }
 
 }  // namespace

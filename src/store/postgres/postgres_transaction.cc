@@ -2,7 +2,8 @@
 
 #include <functional>
 #include <initializer_list>
-#include <map>
+#include <limits>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -263,27 +264,67 @@ Status PostgresTransaction::DeleteById(std::string_view table, std::string_view 
   return Status::Ok();
 }
 
+void PostgresTransaction::NoteChange(std::string_view kind, const std::string& id) {
+  changes_.emplace_back(kind, id);
+}
+
+Status PostgresTransaction::NoteMembersOf(const std::string& group_id) {
+  LK_ASSIGN_OR_RETURN(Rows rows,
+                      conn_.Execute("SELECT principal_id FROM group_members WHERE group_id = $1",
+                                    Params().Text(group_id), "reading group members"));
+  for (int i = 0; i < rows.size(); ++i) NoteChange("capabilities", rows.Text(i, 0));
+  return Status::Ok();
+}
+
+Status PostgresTransaction::FlushChanges(bool notify) {
+  if (changes_.empty()) return Status::Ok();
+  std::vector<std::string> kinds, ids;
+  for (const auto& [kind, id] : changes_) {
+    kinds.emplace_back(kind);
+    ids.push_back(id);
+  }
+  changes_.clear();
+  // One statement for the whole transaction, in the order the changes were made.
+  LK_RETURN_IF_ERROR(conn_
+                         .Execute("INSERT INTO change_log (kind, entity_id, created_at) "
+                                  "SELECT k, e, (extract(epoch FROM clock_timestamp()) * 1000)"
+                                  "::bigint FROM unnest($1::text[], $2::text[]) "
+                                  "WITH ORDINALITY AS c (k, e, n) ORDER BY n",
+                                  Params().Text(TextArray(kinds)).Text(TextArray(ids)),
+                                  "logging changes")
+                         .status());
+  if (!notify) return Status::Ok();
+  return conn_.Execute("SELECT pg_notify('latchkey_changes', '')", Params(), "notifying nodes")
+      .status();
+}
+
 // --- Namespaces ---
 
 Status PostgresTransaction::InsertNamespace(const domain::Namespace& ns) {
   LK_RETURN_IF_ERROR(RequireWritable("InsertNamespace"));
   static const std::string kSql = InsertSql(kNamespaceTable);
-  return WriteRow(conn_, kSql, BindNamespace(ns), NamespaceConflict(ns));
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, BindNamespace(ns), NamespaceConflict(ns)));
+  NoteChange("namespace", ns.id);
+  return Status::Ok();
 }
 
 Status PostgresTransaction::UpdateNamespace(const domain::Namespace& ns) {
   LK_RETURN_IF_ERROR(RequireWritable("UpdateNamespace"));
   static const std::string kSql = UpdateByIdSql(kNamespaceTable);
-  return WriteRow(conn_, kSql, BindNamespace(ns), NamespaceConflict(ns),
-                  "namespace " + Quoted(ns.id) + " not found");
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, BindNamespace(ns), NamespaceConflict(ns),
+                              "namespace " + Quoted(ns.id) + " not found"));
+  NoteChange("namespace", ns.id);
+  return Status::Ok();
 }
 
 Status PostgresTransaction::DeleteNamespace(const std::string& id) {
   LK_RETURN_IF_ERROR(RequireWritable("DeleteNamespace"));
-  return DeleteById("namespaces", "namespace", id,
-                    "namespace " + Quoted(id) +
-                        " still has principals, keys, groups or child namespaces; delete them "
-                        "first");
+  LK_RETURN_IF_ERROR(DeleteById("namespaces", "namespace", id,
+                                "namespace " + Quoted(id) +
+                                    " still has principals, keys, groups or child namespaces; "
+                                    "delete them first"));
+  NoteChange("namespace", id);
+  return Status::Ok();
 }
 
 Result<domain::Namespace> PostgresTransaction::GetNamespace(const std::string& id) {
@@ -306,20 +347,27 @@ Result<Page<domain::Namespace>> PostgresTransaction::ListNamespaces(const Namesp
 Status PostgresTransaction::InsertPrincipal(const domain::Principal& p) {
   LK_RETURN_IF_ERROR(RequireWritable("InsertPrincipal"));
   static const std::string kSql = InsertSql(kPrincipalTable);
-  return WriteRow(conn_, kSql, BindPrincipal(p), PrincipalConflict(p));
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, BindPrincipal(p), PrincipalConflict(p)));
+  NoteChange("principal", p.id);
+  return Status::Ok();
 }
 
 Status PostgresTransaction::UpdatePrincipal(const domain::Principal& p) {
   LK_RETURN_IF_ERROR(RequireWritable("UpdatePrincipal"));
   static const std::string kSql = UpdateByIdSql(kPrincipalTable);
-  return WriteRow(conn_, kSql, BindPrincipal(p), PrincipalConflict(p),
-                  "principal " + Quoted(p.id) + " not found");
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, BindPrincipal(p), PrincipalConflict(p),
+                              "principal " + Quoted(p.id) + " not found"));
+  NoteChange("principal", p.id);
+  return Status::Ok();
 }
 
 Status PostgresTransaction::DeletePrincipal(const std::string& id) {
   LK_RETURN_IF_ERROR(RequireWritable("DeletePrincipal"));
-  return DeleteById("principals", "principal", id,
-                    "principal " + Quoted(id) + " still owns keys; delete them first");
+  // Its memberships go with it (ON DELETE CASCADE), and with the principal its capabilities.
+  LK_RETURN_IF_ERROR(DeleteById("principals", "principal", id,
+                                "principal " + Quoted(id) + " still owns keys; delete them first"));
+  NoteChange("principal", id);
+  return Status::Ok();
 }
 
 Result<domain::Principal> PostgresTransaction::GetPrincipal(const std::string& id) {
@@ -368,33 +416,35 @@ Where KeyWhere(const KeyFilter& filter) {
   return where;
 }
 
-// One entry per key with the last value given for each field: applying the entries in order
-// comes to the same, and one UPDATE must not touch a row twice.
-std::vector<KeyUsage> MergeUsage(const std::vector<KeyUsage>& usage) {
-  std::map<std::string, KeyUsage> by_id;
+// The entries of `usage` that can change something, in rounds in which each key appears once,
+// a key's entries in their order across the rounds: one UPDATE must not touch a row twice, and
+// applying round after round is applying the entries in order. A flush's batch has one entry per
+// key: one round.
+std::vector<std::vector<const KeyUsage*>> UsageRounds(const std::vector<KeyUsage>& usage) {
+  std::vector<std::vector<const KeyUsage*>> rounds;
+  std::unordered_map<std::string_view, std::size_t> entries_of;  // a key's entries so far
   for (const KeyUsage& u : usage) {
-    KeyUsage& merged = by_id[u.id];
-    merged.id = u.id;
-    if (u.quota_remaining) merged.quota_remaining = u.quota_remaining;
-    if (u.quota_refilled_at) merged.quota_refilled_at = u.quota_refilled_at;
-    if (u.last_used_at) merged.last_used_at = u.last_used_at;
-    if (u.last_used_ip) merged.last_used_ip = u.last_used_ip;
+    if (!u.quota_spent && !u.last_used_at) continue;
+    std::size_t& n = entries_of[u.id];
+    if (n == rounds.size()) rounds.emplace_back();
+    rounds[n++].push_back(&u);
   }
-  std::vector<KeyUsage> out;
-  out.reserve(by_id.size());
-  for (auto& [id, u] : by_id) out.push_back(std::move(u));
-  return out;
+  return rounds;
 }
 
-// A bigint[] literal; std::nullopt entries are NULL.
-std::string Int64Array(const std::vector<KeyUsage>& usage,
-                       std::optional<std::int64_t> KeyUsage::*field) {
+// An array literal of `element(u)` for each entry of `round` ("NULL" for none).
+template <typename Element>
+std::string UsageArray(const std::vector<const KeyUsage*>& round, Element element) {
   std::string out = "{";
-  for (const KeyUsage& u : usage) {
+  for (const KeyUsage* u : round) {
     if (out.size() > 1) out += ',';
-    out += (u.*field) ? std::to_string(*(u.*field)) : "NULL";
+    out += element(*u);
   }
   return out + "}";
+}
+
+std::string Int64Element(const std::optional<std::int64_t>& value) {
+  return value ? std::to_string(*value) : "NULL";
 }
 
 }  // namespace
@@ -402,19 +452,26 @@ std::string Int64Array(const std::vector<KeyUsage>& usage,
 Status PostgresTransaction::InsertKey(const domain::ApiKey& key) {
   LK_RETURN_IF_ERROR(RequireWritable("InsertKey"));
   static const std::string kSql = InsertSql(kKeyTable);
-  return WriteRow(conn_, kSql, BindKey(key), KeyConflict(key));
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, BindKey(key), KeyConflict(key)));
+  NoteChange("key", key.id);
+  return Status::Ok();
 }
 
 Status PostgresTransaction::UpdateKey(const domain::ApiKey& key) {
   LK_RETURN_IF_ERROR(RequireWritable("UpdateKey"));
   static const std::string kSql = UpdateByIdSql(kKeyTable);
-  return WriteRow(conn_, kSql, BindKey(key), KeyConflict(key),
-                  "key " + Quoted(key.id) + " not found");
+  LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, BindKey(key), KeyConflict(key),
+                              "key " + Quoted(key.id) + " not found"));
+  NoteChange("key", key.id);
+  return Status::Ok();
 }
 
 Status PostgresTransaction::DeleteKey(const std::string& id) {
   LK_RETURN_IF_ERROR(RequireWritable("DeleteKey"));
-  return DeleteById("api_keys", "key", id, "key " + Quoted(id) + " is still referenced");
+  LK_RETURN_IF_ERROR(
+      DeleteById("api_keys", "key", id, "key " + Quoted(id) + " is still referenced"));
+  NoteChange("key", id);
+  return Status::Ok();
 }
 
 Result<domain::ApiKey> PostgresTransaction::GetKey(const std::string& id) {
@@ -435,39 +492,74 @@ Result<std::int64_t> PostgresTransaction::CountKeys(const KeyFilter& filter) {
   return rows.Int64(0, 0);
 }
 
-// The whole batch is one UPDATE over arrays bound as five parameters: one round trip for
-// thousands of keys. Quota fields are merged into the quota object (`||` with the given members
-// only), leaving its other members (the refill configuration a PATCH may have changed) as they
-// are; a key without a quota keeps none.
-Status PostgresTransaction::RecordUsage(const std::vector<KeyUsage>& usage) {
+// The whole batch is one UPDATE over arrays bound as eight parameters: one round trip for
+// thousands of keys (a batch naming a key more than once takes one more per repetition). The
+// quota's balance and refilled_at are merged into the quota object, leaving its other members as
+// they are; a key without a quota keeps none. The rules (store.h) are in the SQL so that they
+// apply to the row as it is, under the store's write lock, and RETURNING reads the result.
+Result<std::vector<StoredQuota>> PostgresTransaction::RecordUsage(
+    const std::vector<KeyUsage>& usage) {
   LK_RETURN_IF_ERROR(RequireWritable("RecordUsage"));
-  const std::vector<KeyUsage> merged = MergeUsage(usage);
-  if (merged.empty()) return Status::Ok();
   static const std::string kSql =
-      "UPDATE api_keys AS k SET "
-      "quota = CASE WHEN k.quota IS NULL OR (u.remaining IS NULL AND u.refilled_at IS NULL) "
-      "THEN k.quota ELSE k.quota || jsonb_strip_nulls(jsonb_build_object("
-      "'remaining', u.remaining, 'refilled_at', u.refilled_at)) END, "
-      "last_used_at = coalesce(u.last_used_at, k.last_used_at), "
-      "last_used_ip = coalesce(u.last_used_ip, k.last_used_ip) "
-      "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) "
-      "AS u (id, remaining, refilled_at, last_used_at, last_used_ip) "
-      "WHERE k.id = u.id";
-  std::vector<std::string> ids;
-  std::string ips = "{";  // a text[] literal with NULLs (unquoted) for the unset ones
-  for (const KeyUsage& u : merged) {
-    ids.push_back(u.id);
-    if (ips.size() > 1) ips += ',';
-    ips += u.last_used_ip ? ArrayElement(*u.last_used_ip) : "NULL";
+      "UPDATE api_keys AS k SET quota = CASE "
+      "WHEN k.quota IS NULL OR u.spent IS NULL "
+      "OR coalesce((k.quota->>'set_at')::bigint, 0) <> u.set_at THEN k.quota "
+      "WHEN u.period_start IS NULL OR ((k.quota->>'refilled_at')::bigint >= u.period_start "
+      "AND (k.quota->>'refilled_at')::bigint < u.period_end) "
+      "THEN jsonb_set(k.quota, '{remaining}', to_jsonb((k.quota->>'remaining')::bigint - u.spent)) "
+      "WHEN k.quota->>'refilled_at' IS NULL AND NOT u.refilled "
+      "THEN k.quota || jsonb_build_object('remaining', (k.quota->>'remaining')::bigint - u.spent, "
+      "'refilled_at', u.period_start) "
+      "WHEN k.quota->>'refilled_at' IS NULL "
+      "OR (k.quota->>'refilled_at')::bigint < u.period_start "
+      "THEN k.quota || jsonb_build_object('remaining', "
+      "(k.quota->>'refill_amount')::bigint - u.spent, 'refilled_at', u.period_start) "
+      "ELSE k.quota END, "
+      "last_used_at = GREATEST(k.last_used_at, u.last_used_at), "
+      "last_used_ip = CASE WHEN u.last_used_at >= coalesce(k.last_used_at, u.last_used_at) "
+      "THEN coalesce(u.last_used_ip, k.last_used_ip) ELSE k.last_used_ip END "
+      "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], "
+      "$6::boolean[], $7::bigint[], $8::text[]) AS u (id, spent, set_at, period_start, "
+      "period_end, refilled, last_used_at, last_used_ip) "
+      "WHERE k.id = u.id "
+      "RETURNING k.id, u.spent IS NOT NULL AND k.quota IS NOT NULL, "
+      "(k.quota->>'remaining')::bigint, coalesce((k.quota->>'set_at')::bigint, 0), "
+      "(k.quota->>'refilled_at')::bigint";
+  std::vector<StoredQuota> stored;
+  std::unordered_map<std::string, std::size_t> position;  // of a key's entry in `stored`
+  for (const std::vector<const KeyUsage*>& round : UsageRounds(usage)) {
+    Params params;
+    params.Text(UsageArray(round, [](const KeyUsage& u) { return ArrayElement(u.id); }))
+        .Text(UsageArray(round, [](const KeyUsage& u) { return Int64Element(u.quota_spent); }))
+        .Text(UsageArray(round, [](const KeyUsage& u) { return std::to_string(u.quota_set_at); }))
+        .Text(
+            UsageArray(round, [](const KeyUsage& u) { return Int64Element(u.quota_refilled_at); }))
+        .Text(UsageArray(round,
+                         [](const KeyUsage& u) {
+                           return std::to_string(u.quota_next_refill_at.value_or(
+                               std::numeric_limits<std::int64_t>::max()));
+                         }))
+        .Text(UsageArray(round, [](const KeyUsage& u) { return u.quota_refilled ? "t" : "f"; }))
+        .Text(UsageArray(round, [](const KeyUsage& u) { return Int64Element(u.last_used_at); }))
+        .Text(UsageArray(round, [](const KeyUsage& u) {
+          return u.last_used_ip ? ArrayElement(*u.last_used_ip) : std::string("NULL");
+        }));
+    LK_ASSIGN_OR_RETURN(Rows rows, conn_.Execute(kSql, params, "recording key usage"));
+    for (int i = 0; i < rows.size(); ++i) {
+      if (!rows.Bool(i, 1)) continue;  // no quota use recorded, or no quota
+      StoredQuota quota{.id = rows.Text(i, 0),
+                        .remaining = rows.Int64(i, 2),
+                        .set_at = rows.Int64(i, 3),
+                        .refilled_at = rows.OptionalInt64(i, 4)};
+      auto [it, added] = position.try_emplace(quota.id, stored.size());
+      if (added) {
+        stored.push_back(std::move(quota));
+      } else {
+        stored[it->second] = std::move(quota);  // a later round's entry
+      }
+    }
   }
-  ips += "}";
-  Params params;
-  params.Text(TextArray(ids))
-      .Text(Int64Array(merged, &KeyUsage::quota_remaining))
-      .Text(Int64Array(merged, &KeyUsage::quota_refilled_at))
-      .Text(Int64Array(merged, &KeyUsage::last_used_at))
-      .Text(ips);
-  return conn_.Execute(kSql, params, "recording key usage").status();
+  return stored;
 }
 
 // --- Groups ---
@@ -511,7 +603,9 @@ Status PostgresTransaction::InsertGroup(const domain::Group& group) {
   LK_RETURN_IF_ERROR(CheckMembersExist(conn_, group.members));
   static const std::string kSql = InsertSql(kGroupTable);
   LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, BindGroup(group), GroupConflict(group)));
-  return ReplaceMembers(conn_, group.id, group.members);
+  LK_RETURN_IF_ERROR(ReplaceMembers(conn_, group.id, group.members));
+  for (const std::string& member : group.members) NoteChange("capabilities", member);
+  return Status::Ok();
 }
 
 Status PostgresTransaction::UpdateGroup(const domain::Group& group) {
@@ -526,11 +620,15 @@ Status PostgresTransaction::UpdateGroup(const domain::Group& group) {
   params.Text(EncodeStringList(group.capabilities)).Int64(group.updated_at);
   LK_RETURN_IF_ERROR(WriteRow(conn_, kSql, params, GroupConflict(group),
                               "group " + Quoted(group.id) + " not found"));
-  return ReplaceMembers(conn_, group.id, group.members);
+  LK_RETURN_IF_ERROR(NoteMembersOf(group.id));  // the members it had, and those it gets
+  LK_RETURN_IF_ERROR(ReplaceMembers(conn_, group.id, group.members));
+  for (const std::string& member : group.members) NoteChange("capabilities", member);
+  return Status::Ok();
 }
 
 Status PostgresTransaction::DeleteGroup(const std::string& id) {
   LK_RETURN_IF_ERROR(RequireWritable("DeleteGroup"));
+  LK_RETURN_IF_ERROR(NoteMembersOf(id));
   // The memberships go with it (ON DELETE CASCADE).
   return DeleteById("groups", "group", id, "group " + Quoted(id) + " is still referenced");
 }

@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "store/postgres/connection.h"
 #include "store/store.h"
@@ -50,7 +52,7 @@ class PostgresTransaction final : public Transaction {
   Result<domain::ApiKey> GetKey(const std::string& id) override;
   Result<Page<domain::ApiKey>> ListKeys(const KeyFilter& filter, const PageRequest& page) override;
   Result<std::int64_t> CountKeys(const KeyFilter& filter) override;
-  Status RecordUsage(const std::vector<KeyUsage>& usage) override;
+  Result<std::vector<StoredQuota>> RecordUsage(const std::vector<KeyUsage>& usage) override;
 
   Status InsertGroup(const domain::Group& group) override;
   Status UpdateGroup(const domain::Group& group) override;
@@ -78,6 +80,14 @@ class PostgresTransaction final : public Transaction {
   Status PutSetting(const std::string& name, const std::string& value) override;
   Result<std::string> GetSetting(const std::string& name) override;
 
+  // Appends a change_log row for every namespace, principal, key and principal's capabilities
+  // this transaction changed (migrations/V002__change_log.sql) and, when `notify`, a NOTIFY on
+  // channel latchkey_changes delivered at commit. PostgresStore::Write calls it just before
+  // COMMIT; nothing when nothing changed.
+  Status FlushChanges(bool notify);
+  // The connection, for statements outside the Transaction interface (pruning the change log).
+  Connection& connection() { return conn_; }
+
  private:
   Status RequireWritable(std::string_view method) const;
   // Runs "DELETE FROM <table> WHERE id = $1": kNotFound when no row, kConflict with
@@ -85,8 +95,13 @@ class PostgresTransaction final : public Transaction {
   Status DeleteById(std::string_view table, std::string_view what, const std::string& id,
                     const std::string& still_referenced);
 
+  void NoteChange(std::string_view kind, const std::string& id);
+  // Notes the capabilities of the group's current members as changed.
+  Status NoteMembersOf(const std::string& group_id);
+
   Connection& conn_;
   const Access access_;
+  std::vector<std::pair<std::string_view, std::string>> changes_;  // (kind, entity id)
 };
 
 }  // namespace latchkey::store::postgres

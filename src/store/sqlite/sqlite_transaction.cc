@@ -1,6 +1,8 @@
 #include "store/sqlite/sqlite_transaction.h"
 
 #include <initializer_list>
+#include <limits>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -363,29 +365,63 @@ Result<std::int64_t> SqliteTransaction::CountKeys(const KeyFilter& filter) {
 
 // Each key's row is updated on its own with one cached statement: by primary key, that costs a
 // few microseconds, so a batch of thousands in one transaction stays well under the fsync of its
-// commit. The quota fields are written with json_set into the quota column, leaving its other
-// members (the refill configuration a PATCH may have changed meanwhile) as they are.
-Status SqliteTransaction::RecordUsage(const std::vector<KeyUsage>& usage) {
+// commit. The quota's balance and refilled_at are written with json_set into the quota column,
+// leaving its other members as they are; RETURNING reads the result in the same step. The rules
+// (store.h) are in the SQL so that they apply to the row as it is, and are those of the
+// PostgreSQL backend's statement.
+Result<std::vector<StoredQuota>> SqliteTransaction::RecordUsage(
+    const std::vector<KeyUsage>& usage) {
   LK_RETURN_IF_ERROR(RequireWritable("RecordUsage"));
+  // ?1 id, ?2 spent, ?3 set_at, ?4 period start, ?5 period end, ?6 refilled, ?7 last_used_at,
+  // ?8 last_used_ip.
   static const std::string kSql =
-      "UPDATE api_keys SET "
-      "quota = CASE WHEN quota IS NULL OR (?2 IS NULL AND ?3 IS NULL) THEN quota "
-      "ELSE json_set(quota, '$.remaining', coalesce(?2, json_extract(quota, '$.remaining')), "
-      "'$.refilled_at', coalesce(?3, json_extract(quota, '$.refilled_at'))) END, "
-      "last_used_at = coalesce(?4, last_used_at), "
-      "last_used_ip = coalesce(?5, last_used_ip) "
-      "WHERE id = ?1";
+      "UPDATE api_keys SET quota = CASE "
+      "WHEN quota IS NULL OR ?2 IS NULL "
+      "OR coalesce(json_extract(quota, '$.set_at'), 0) <> ?3 THEN quota "
+      "WHEN ?4 IS NULL OR (json_extract(quota, '$.refilled_at') >= ?4 "
+      "AND json_extract(quota, '$.refilled_at') < ?5) "
+      "THEN json_set(quota, '$.remaining', json_extract(quota, '$.remaining') - ?2) "
+      "WHEN json_extract(quota, '$.refilled_at') IS NULL AND NOT ?6 "
+      "THEN json_set(quota, '$.remaining', json_extract(quota, '$.remaining') - ?2, "
+      "'$.refilled_at', ?4) "
+      "WHEN json_extract(quota, '$.refilled_at') IS NULL "
+      "OR json_extract(quota, '$.refilled_at') < ?4 "
+      "THEN json_set(quota, '$.remaining', json_extract(quota, '$.refill_amount') - ?2, "
+      "'$.refilled_at', ?4) "
+      "ELSE quota END, "
+      "last_used_at = CASE WHEN ?7 >= coalesce(last_used_at, ?7) THEN ?7 ELSE last_used_at END, "
+      "last_used_ip = CASE WHEN ?7 >= coalesce(last_used_at, ?7) "
+      "THEN coalesce(?8, last_used_ip) ELSE last_used_ip END "
+      "WHERE id = ?1 "
+      "RETURNING json_extract(quota, '$.remaining'), "
+      "coalesce(json_extract(quota, '$.set_at'), 0), json_extract(quota, '$.refilled_at')";
+  std::vector<StoredQuota> stored;
+  std::unordered_map<std::string_view, std::size_t> position;  // of a key's entry in `stored`
   for (const KeyUsage& u : usage) {
-    if (!u.quota_remaining && !u.quota_refilled_at && !u.last_used_at && !u.last_used_ip) continue;
+    if (!u.quota_spent && !u.last_used_at) continue;  // nothing this entry could change
     LK_ASSIGN_OR_RETURN(Statement stmt, conn_.Prepare(kSql));
     stmt.BindText(1, u.id);
-    stmt.BindOptionalInt64(2, u.quota_remaining);
-    stmt.BindOptionalInt64(3, u.quota_refilled_at);
-    stmt.BindOptionalInt64(4, u.last_used_at);
-    stmt.BindOptionalText(5, u.last_used_ip);
-    LK_RETURN_IF_ERROR(stmt.Run([](Constraint) { return std::string("usage conflict"); }));
+    stmt.BindOptionalInt64(2, u.quota_spent);
+    stmt.BindInt64(3, u.quota_set_at);
+    stmt.BindOptionalInt64(4, u.quota_refilled_at);
+    stmt.BindInt64(5, u.quota_next_refill_at.value_or(std::numeric_limits<std::int64_t>::max()));
+    stmt.BindInt64(6, u.quota_refilled ? 1 : 0);
+    stmt.BindOptionalInt64(7, u.last_used_at);
+    stmt.BindOptionalText(8, u.last_used_ip);
+    LK_ASSIGN_OR_RETURN(bool has_row, stmt.Step());  // the update is done in this first step
+    if (!has_row || !u.quota_spent || stmt.IsNull(0)) continue;  // no key, or no quota
+    StoredQuota quota{.id = u.id,
+                      .remaining = stmt.Int64(0),
+                      .set_at = stmt.Int64(1),
+                      .refilled_at = stmt.OptionalInt64(2)};
+    auto [it, added] = position.try_emplace(u.id, stored.size());
+    if (added) {
+      stored.push_back(std::move(quota));
+    } else {
+      stored[it->second] = std::move(quota);
+    }
   }
-  return Status::Ok();
+  return stored;
 }
 
 // --- Groups ---

@@ -47,7 +47,7 @@ class SqliteTransaction final : public Transaction {
   Result<domain::ApiKey> GetKey(const std::string& id) override;
   Result<Page<domain::ApiKey>> ListKeys(const KeyFilter& filter, const PageRequest& page) override;
   Result<std::int64_t> CountKeys(const KeyFilter& filter) override;
-  Status RecordUsage(const std::vector<KeyUsage>& usage) override;
+  Result<std::vector<StoredQuota>> RecordUsage(const std::vector<KeyUsage>& usage) override;
 
   Status InsertGroup(const domain::Group& group) override;
   Status UpdateGroup(const domain::Group& group) override;
