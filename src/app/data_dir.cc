@@ -70,9 +70,12 @@ Result<OpenedDataDir> OpenPostgres(const std::string& dir, bool create,
   OpenedDataDir opened;
   auto pg = store::postgres::PostgresStore::Open({.url = url});
   if (!pg.ok()) return pg.status();
+  opened.description = "postgres " + RedactedUrl(url);
+  if (!(*pg)->notifies()) {
+    opened.description += " (without LISTEN/NOTIFY: changes found by polling the change log)";
+  }
   opened.changes = pg->get();
   opened.store = std::move(*pg);
-  opened.description = "postgres " + RedactedUrl(url);
   LK_ASSIGN_OR_RETURN(opened.initialized, service::IsInitialized(*opened.store));
   if (create) LK_RETURN_IF_ERROR(EnsureDirectory(dir, true));
   auto pepper = LoadPepper(dir, create && !opened.initialized, random);

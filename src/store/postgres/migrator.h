@@ -19,6 +19,7 @@
 
 #include "domain/model.h"
 #include "domain/result.h"
+#include "store/migrations.h"
 #include "store/postgres/connection.h"
 #include "store/postgres/embedded_migrations.h"
 
@@ -29,15 +30,9 @@ namespace latchkey::store::postgres {
 // database do not wait for each other.
 inline constexpr int kAdvisoryLockSpace = 0x6c6b6d67;  // "lkmg"
 
-struct Migration {
-  int version = 0;        // from the file name: V007__x.sql is 7
-  std::string_view name;  // the file name
-  std::string_view sql;
-};
-
-// Parses the version out of each file name and checks the list: names of the form
-// V<digits>__<name>.sql, versions 1, 2, 3... without gaps. kInternal names the offending file.
-Result<std::vector<Migration>> ParseMigrations(std::span<const EmbeddedMigration> files);
+// The migration list and its parsing are store/migrations.h's.
+using store::Migration;
+using store::ParseMigrations;
 
 // Applies the migrations of `migrations` newer than the schema's version, stamping them with
 // `now`, and returns the version the schema is at afterwards. Errors: kInternal when the schema

@@ -82,6 +82,14 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresOptions
   Result<int> version =
       ApplyMigrations(lease.connection(), migrations, domain::SystemClock().NowMillis());
   if (!version.ok()) return version.status();
+  if (store->notify_) {
+    // An engine that speaks PostgreSQL without LISTEN/NOTIFY would fail every write at its
+    // NOTIFY: find out now, and rely on polling the change log there.
+    Result<Rows> probe =
+        lease.connection().Query("SELECT pg_notify('latchkey_changes', '')", "checking for NOTIFY");
+    if (!probe.ok() && probe.status().code() == ErrorCode::kUnavailable) return probe.status();
+    if (!probe.ok()) store->notify_ = false;
+  }
   return store;
 }
 

@@ -62,7 +62,8 @@ struct PostgresOptions {
   int statement_timeout_ms = 30'000;
   std::string application_name = "latchkey";
   // NOTIFY the other nodes at each commit that changed something. Off for a PostgreSQL-compatible
-  // engine without LISTEN/NOTIFY: the nodes then find changes by polling the change log.
+  // engine without LISTEN/NOTIFY: the nodes then find changes by polling the change log. Open
+  // turns it off by itself when the server has no pg_notify.
   bool notify = true;
 };
 
@@ -91,6 +92,10 @@ class PostgresStore final : public Store, public ChangeSource {
   Result<bool> WaitForChange(std::chrono::milliseconds timeout) override;
   Result<std::int64_t> PruneChanges(domain::UnixMillis before) override;
 
+  // Whether writes NOTIFY and WaitForChange LISTENs (PostgresOptions::notify, unless the server
+  // turned out not to support it).
+  bool notifies() const { return notify_; }
+
  private:
   explicit PostgresStore(const PostgresOptions& options);
 
@@ -103,7 +108,7 @@ class PostgresStore final : public Store, public ChangeSource {
   Status Stream(const std::string& select, const std::function<Status(const Rows&, int)>& row_fn);
 
   const ConnectOptions connect_options_;
-  const bool notify_;
+  bool notify_;  // set before the store is shared
   ConnectionPool pool_;
   std::mutex listener_mu_;
   std::unique_ptr<Connection> listener_;  // LISTENing; null until first needed or after a loss

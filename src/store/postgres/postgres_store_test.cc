@@ -444,6 +444,39 @@ TEST(PostgresStore, WithoutNotifyNodesStillFindChangesByPolling) {
   EXPECT_EQ(batch->changes.size(), 1u);
 }
 
+// An engine without NOTIFY, played by a role that may not call pg_notify.
+TEST(PostgresStore, AServerWithoutNotifyIsFoundOutAndPolled) {
+  LK_SKIP_WITHOUT_POSTGRES();
+  ScratchSchema schema;
+  const std::string url = ServerUrl();
+  const std::size_t at = url.find("postgres@");
+  if (at == std::string::npos) GTEST_SKIP() << "the test URL does not name user postgres";
+  auto sql = [&](const std::string& statement) {
+    Status s = schema.admin().Exec(statement, "setting up");
+    EXPECT_TRUE(s.ok()) << s.message();
+  };
+  sql("CREATE ROLE lk_no_notify LOGIN");
+  sql("GRANT ALL ON SCHEMA " + schema.name() + " TO lk_no_notify");
+  sql("REVOKE EXECUTE ON FUNCTION pg_notify(text, text) FROM PUBLIC");
+  {
+    PostgresOptions options = schema.Options();
+    options.url = url.substr(0, at) + "lk_no_notify@" + url.substr(at + 9);
+    auto store = PostgresStore::Open(options);
+    EXPECT_THAT(store.status(), IsOk());
+    if (store.ok()) {
+      EXPECT_FALSE((*store)->notifies());
+      domain::Principal p{.id = "pr_1", .name = "one"};
+      EXPECT_THAT((*store)->Write([&](Transaction& tx) { return tx.InsertPrincipal(p); }), IsOk());
+      EXPECT_THAT((*store)->WaitForChange(std::chrono::milliseconds(1)), IsOkAndHolds(false));
+      Result<ChangeBatch> batch = (*store)->ChangesAfter(0, 100);
+      EXPECT_TRUE(batch.ok() && batch->changes.size() == 1u);  // no ASSERT: clean up below
+    }
+  }
+  sql("GRANT EXECUTE ON FUNCTION pg_notify(text, text) TO PUBLIC");
+  sql("DROP OWNED BY lk_no_notify");
+  sql("DROP ROLE lk_no_notify");
+}
+
 TEST(PostgresStore, ListenerLostWhileWaitingIsUnavailableAndReconnects) {
   LK_SKIP_WITHOUT_POSTGRES();
   ScratchSchema schema;

@@ -4,14 +4,12 @@
 // name order), so the binary never reads migrations from disk.
 
 #include <span>
-#include <string_view>
+
+#include "store/migrations.h"
 
 namespace latchkey::store::sqlite {
 
-struct EmbeddedMigration {
-  std::string_view file_name;  // e.g. "V001__init.sql"
-  std::string_view sql;        // the file's contents
-};
+using store::EmbeddedMigration;  // store/migrations.h
 
 // Every migration file, sorted by file name. Static storage; never empty.
 std::span<const EmbeddedMigration> EmbeddedMigrations();

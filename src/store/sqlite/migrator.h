@@ -16,20 +16,15 @@
 
 #include "domain/model.h"
 #include "domain/result.h"
+#include "store/migrations.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/embedded_migrations.h"
 
 namespace latchkey::store::sqlite {
 
-struct Migration {
-  int version = 0;        // from the file name: V007__x.sql is 7
-  std::string_view name;  // the file name
-  std::string_view sql;
-};
-
-// Parses the version out of each file name and checks the list: names of the form
-// V<digits>__<name>.sql, versions 1, 2, 3... without gaps. kInternal names the offending file.
-Result<std::vector<Migration>> ParseMigrations(std::span<const EmbeddedMigration> files);
+// The migration list and its parsing are store/migrations.h's.
+using store::Migration;
+using store::ParseMigrations;
 
 // Applies the migrations of `migrations` newer than the database's version, stamping them with
 // `now`. Returns the version the database is at afterwards. Errors: kInternal when the database is
