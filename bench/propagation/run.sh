@@ -10,11 +10,12 @@
 # Builds nothing. Needs PostgreSQL 15's server binaries (Debian's postgresql; PG_BIN to point
 # elsewhere) and python3. As root the cluster runs as the `postgres` user
 # (scripts/pg-test-cluster.sh). Change propagation uses LISTEN/NOTIFY, with the change log polled
-# every 500 ms as the fallback; there is no switch to measure the polling path alone.
+# every 500 ms as the fallback. NOTIFY=off measures the polling path alone: the nodes connect as a
+# role that may not call pg_notify, as on an engine without it, which latchkey detects at start-up.
 #
 # Environment (defaults): KEYS=300 (revocations per mode) TIMEOUT=5 (s before a key counts as a
 # miss) WARMUP=10 BUDGET=90 (s of measuring at most) PG_PORT=18700 THREADS=1 (--threads of each
-# node). KEEP=1 keeps the temporary directory (node logs, PostgreSQL log). Everything it starts is
+# node), NOTIFY=on. KEEP=1 keeps the temporary directory (node logs, PostgreSQL log). Everything it starts is
 # stopped, and the cluster and temporary directory removed, on exit.
 set -euo pipefail
 
@@ -48,6 +49,13 @@ trap 'exit 130' INT TERM
 echo "== $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 URL=$("$PG_SCRIPT" start "$WORK/pg" "$PG_PORT") || die "cannot start PostgreSQL on port $PG_PORT"
 echo "== PostgreSQL $("${PG_BIN:-/usr/lib/postgresql/15/bin}/postgres" --version | awk '{print $3}') at $URL"
+if [[ "${NOTIFY:-on}" == off ]]; then
+  psql -X -q -v ON_ERROR_STOP=1 -d "$URL" -c "CREATE ROLE latchkey_poll LOGIN" \
+    -c "GRANT CREATE ON SCHEMA public TO latchkey_poll" \
+    -c "REVOKE EXECUTE ON FUNCTION pg_notify(text, text) FROM PUBLIC" >/dev/null
+  URL=${URL/postgres@/latchkey_poll@}
+  echo "== NOTIFY=off: nodes connect as latchkey_poll, which may not call pg_notify (polling only)"
+fi
 
 start_node() {  # $1: name -> prints the node's URL
   local dir=$WORK/$1
