@@ -38,29 +38,19 @@
 // out, on failure too. Exit status 0 = passed.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  CHROMIUM, HOST, httpCall, launchChromium, makeLog, runTest, startLatchkey,
+} from './common.mjs';
 
-const HOST = '127.0.0.1';
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CONSOLE_DIR = process.env.LATCHKEY_CONSOLE_DIR || '';
 
-// Deadlines, generous enough for a Debug+ASan server on 2 busy cores.
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 30_000;
-const HTTP_TIMEOUT_MS = 30_000;
+// This test's deadlines (the others are in common.mjs), generous enough for a Debug+ASan server
+// on 2 busy cores.
 const PAGE_TIMEOUT_MS = 30_000;
 const WATCHDOG_MS = 420_000;
-
-const LISTENING_RE = /^latchkey: listening on http:\/\/127\.0\.0\.1:(\d+)\s*$/;
-const TOKEN_RE = /^admin personal access token \(shown once, store it now\): (\S+)\s*$/;
 
 const USER = { name: 'olivia', email: 'olivia@example.com', password: 'correct horse battery staple' };
 const ADMIN_PASSWORD = 'admin password for the browser test';
@@ -71,127 +61,9 @@ const KEY_IP = '10.1.2.3';
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-// ---- small helpers ---------------------------------------------------------------------------
-
-function log(...args) {
-  console.log('console-test:', ...args);
-}
-
-/** `promise`, or a rejection naming `what` once `ms` have passed. */
-function withDeadline(promise, ms, what) {
-  let timer;
-  const expired = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
-/** The latchkey binary under test: $LATCHKEY_BIN, else the newest build/<dir>/src/latchkey. */
-function findBinary() {
-  const given = process.env.LATCHKEY_BIN;
-  if (given) {
-    try {
-      fs.accessSync(given, fs.constants.X_OK);
-    } catch {
-      throw new Error(`LATCHKEY_BIN=${given} is not an executable file`);
-    }
-    return given;
-  }
-  const buildDir = path.join(REPO_ROOT, 'build');
-  const candidates = (fs.existsSync(buildDir) ? fs.readdirSync(buildDir) : [])
-    .map((dir) => path.join(buildDir, dir, 'src', 'latchkey'))
-    .filter((file) => fs.existsSync(file))
-    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  if (candidates.length === 0) throw new Error('no latchkey binary: set LATCHKEY_BIN');
-  return candidates[0];
-}
-
-/**
- * One HTTP request on a new connection: {status, headers, json, text}. `body` is JSON-encoded;
- * `token` goes in Authorization: Bearer, `cookie` in Cookie.
- */
-function httpCall(port, method, urlPath, { body, token, cookie, headers = {} } = {}) {
-  const raw = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const hdrs = { Connection: 'close', ...headers };
-  if (token) hdrs.Authorization = `Bearer ${token}`;
-  if (cookie) hdrs.Cookie = cookie;
-  if (raw) {
-    hdrs['Content-Type'] = 'application/json';
-    hdrs['Content-Length'] = raw.length;
-  }
-  const call = new Promise((resolve, reject) => {
-    const req = http.request({ host: HOST, port, method, path: urlPath, headers: hdrs,
-                               agent: false }, (resp) => {
-      const chunks = [];
-      resp.on('data', (chunk) => chunks.push(chunk));
-      resp.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json = null;
-        try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: json stays null */ }
-        resolve({ status: resp.statusCode, headers: resp.headers, json, text });
-      });
-      resp.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(raw);
-  });
-  return withDeadline(call, HTTP_TIMEOUT_MS, `${method} ${urlPath}`);
-}
+const log = makeLog('console-test');
 
 // ---- the latchkey server ---------------------------------------------------------------------
-
-/**
- * Starts `latchkey serve` on 127.0.0.1:0 with `dataDir` (and --console-dir when
- * $LATCHKEY_CONSOLE_DIR is set), its stderr written to `logPath`; resolves {port, adminToken,
- * logPath, stop()} once it answers. stop() resolves the exit code.
- */
-async function startLatchkey(dataDir, logPath) {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('LATCHKEY_')));
-  const args = ['serve', '--data', dataDir, '--listen', `${HOST}:0`];
-  if (CONSOLE_DIR) args.push('--console-dir', path.resolve(CONSOLE_DIR));
-  const logFd = fs.openSync(logPath, 'w');
-  const binary = findBinary();
-  log(`${binary} ${args.join(' ')}`);
-  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', logFd], env });
-  fs.closeSync(logFd);
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) =>
-    resolve(code ?? `signal ${signal}`)));
-
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return exited;
-    proc.kill('SIGTERM');
-    try {
-      return await withDeadline(exited, STOP_TIMEOUT_MS, 'latchkey stop');
-    } catch (e) {
-      proc.kill('SIGKILL');
-      throw e;
-    }
-  };
-
-  let adminToken = null;
-  const listening = new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: proc.stdout });
-    lines.on('line', (line) => {
-      let m;
-      if ((m = TOKEN_RE.exec(line))) adminToken = m[1];
-      else if ((m = LISTENING_RE.exec(line))) resolve(Number(m[1]));
-    });
-    exited.then((code) => reject(new Error(`latchkey serve exited (${code}) before listening; ` +
-                                           `log: ${logPath}`)));
-  });
-  let port;
-  try {
-    port = await withDeadline(listening, START_TIMEOUT_MS, 'latchkey "listening on" line');
-    const health = await httpCall(port, 'GET', '/healthz');
-    assert.equal(health.status, 200, `GET /healthz: ${health.text}`);
-    assert.ok(adminToken, 'latchkey printed no admin token on its first start');
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw e;
-  }
-  return { port, adminToken, logPath, stop };
-}
 
 /** A management call with the admin token that must answer `want`; resolves the JSON body. */
 async function adminCall(lk, method, urlPath, body, want) {
@@ -236,20 +108,6 @@ async function verify(lk, body) {
 }
 
 // ---- the browser -----------------------------------------------------------------------------
-
-/** Headless Debian Chromium with a new empty profile (playwright-core makes one). */
-function launchChromium() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: START_TIMEOUT_MS,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 /** Screenshots, numbered in the order taken. */
 function screenshotter(page, outDir) {
@@ -657,7 +515,9 @@ async function main(cleanups) {
   log(`output (screenshots, console-server.log) in ${outDir}`);
   log(CONSOLE_DIR ? `console files from ${path.resolve(CONSOLE_DIR)}` : 'console files embedded in the binary');
 
-  const lk = await startLatchkey(path.join(workDir, 'data'), path.join(outDir, 'console-server.log'));
+  const consoleArgs = CONSOLE_DIR ? ['--console-dir', path.resolve(CONSOLE_DIR)] : [];
+  const lk = await startLatchkey(path.join(workDir, 'data'), path.join(outDir, 'console-server.log'),
+                                 consoleArgs, log);
   cleanups.push(async () => {
     const code = await lk.stop();
     assert.equal(code, 0, `latchkey exited with ${code} on SIGTERM; log: ${lk.logPath}`);
@@ -698,40 +558,4 @@ async function main(cleanups) {
   }
 }
 
-async function runCleanups(cleanups) {
-  const errors = [];
-  while (cleanups.length > 0) {
-    const cleanup = cleanups.pop();
-    try {
-      await withDeadline(Promise.resolve().then(cleanup), STOP_TIMEOUT_MS, 'cleanup');
-    } catch (e) {
-      errors.push(e);
-    }
-  }
-  return errors;
-}
-
-const cleanups = [];
-function abandon(reason) {
-  console.error(`console-test: FAILED: ${reason}`);
-  runCleanups(cleanups).finally(() => process.exit(1));
-}
-const watchdog = setTimeout(() => abandon(`no result within ${WATCHDOG_MS} ms`), WATCHDOG_MS);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, () => abandon(`stopped by ${signal}`));
-}
-
-let failure = null;
-try {
-  await main(cleanups);
-} catch (e) {
-  failure = e;
-}
-const cleanupErrors = await runCleanups(cleanups);
-clearTimeout(watchdog);
-failure ??= cleanupErrors[0];
-if (failure) {
-  console.error('console-test: FAILED:', failure.stack || failure);
-  process.exit(1);
-}
-log('passed');
+await runTest('console-test', WATCHDOG_MS, main);
