@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "domain/result.h"
+#include "store/conflict_messages.h"
 
 namespace latchkey::store::sqlite {
 
@@ -27,8 +28,7 @@ struct StatementFinalizer {
 };
 using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
 
-// The uniqueness or reference rule that a write broke.
-enum class Constraint { kPrimaryKey, kUnique, kForeignKey };
+using store::Constraint;  // store/conflict_messages.h
 
 class Statement {
  public:
