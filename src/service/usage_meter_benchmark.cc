@@ -19,31 +19,15 @@
 #include <vector>
 
 #include "domain/clock.h"
+#include "service/testing/benchmark_key_ids.h"
 #include "service/usage_meter.h"
 
 namespace latchkey::service {
 namespace {
 
-constexpr std::size_t kPreloadedKeys = 1'000'000;
-
-index::KeyIdChars IdOf(std::size_t n) {
-  index::KeyIdChars id;
-  id.fill('0');
-  for (std::size_t i = id.size(); n != 0 && i > 0; n /= 62) {
-    id[--i] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[n % 62];
-  }
-  return id;
-}
-
-const std::vector<index::KeyIdChars>& Ids() {
-  static const std::vector<index::KeyIdChars> ids = [] {
-    std::vector<index::KeyIdChars> out;
-    out.reserve(kPreloadedKeys);
-    for (std::size_t i = 0; i < kPreloadedKeys; ++i) out.push_back(IdOf(i * 7919 + 13));
-    return out;
-  }();
-  return ids;
-}
+using testing::kPreloadedKeys;
+index::KeyIdChars IdOf(std::size_t n) { return testing::BenchmarkKeyId(n); }
+const std::vector<index::KeyIdChars>& Ids() { return testing::PreloadedKeyIds(); }
 
 const domain::RateLimit kLimit{.limit = 1'000'000'000, .window_ms = 60'000};
 const domain::Quota kQuota{.remaining = std::int64_t{1} << 62,
